@@ -1,0 +1,336 @@
+"""A target profile: which gateway, where, with which credentials, timing and outcome triggers.
+
+A profile is a TOML file (see the README). No profile means the embedded mock gateway for both
+gateways, on a virtual clock. Credentials are only ever read from environment variables.
+
+>>> profile = load_profile(Path("sandbox.toml"))
+>>> profile.overpay.base_url
+'https://gateway.overpay.io'
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from asyncpay.errors import ProfileError
+
+#: Documented Overpay test triggers (FACTS part A, "Test mode").
+OVERPAY_OUTCOMES: dict[str, dict[str, Any]] = {
+    "successful": {"credit_card": {"number": "4200000000000000"}},
+    "failed": {"credit_card": {"number": "4005550000000019"}},
+    "incomplete": {"credit_card": {"number": "4012000000001097"}},
+    "validation_error": {"credit_card": {"number": "4200000000000000",
+                                         "exp_month": 1, "exp_year": 2020}},
+}
+#: Documented OPP test triggers (FACTS part B): flat form fields.
+OPP_OUTCOMES: dict[str, dict[str, str]] = {
+    "successful": {"card.number": "4200000000000000"},
+    "pending": {"card.number": "4711100000000000"},
+    "declined": {"card.number": "4200000000000000", "card.holder": "800.100.151"},
+    "invalid": {"card.number": "4200000000000000", "amount": "92.0"},
+}
+#: Triggers the embedded mock also honours, for outcomes no sandbox documents a trigger for.
+MOCK_OVERPAY_OUTCOMES: dict[str, dict[str, Any]] = {
+    "task_failure": {"description": "asyncpay-mock: fail the task"},
+}
+
+DAY = 86400.0
+
+
+@dataclass
+class Timing:
+    request_timeout: float = 10.0
+    processing_timeout: float = 60.0
+    poll_interval: float = 1.0
+    retention: float = DAY
+    max_wait: float = 120.0
+    notification_timeout: float = 60.0
+    status_read_interval: float = 0.0
+    clock: str = "real"  # "real" or "virtual" (an asyncpay mock with its clock control route)
+
+
+@dataclass
+class OverpayTarget:
+    base_url: str
+    shop_id: str
+    secret_key: str
+    timing: Timing = field(default_factory=Timing)
+    outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    webhooks: str = "basic"  # "basic", "signature" or "off"
+    webhook_public_key: bytes | None = None
+    embedded: bool = False
+
+    @property
+    def secrets(self) -> list[str]:
+        return [self.secret_key]
+
+
+@dataclass
+class OppTarget:
+    base_url: str
+    entity_id: str
+    token: str
+    timing: Timing = field(default_factory=Timing)
+    outcomes: dict[str, dict[str, str]] = field(default_factory=dict)
+    webhook_secret: str | None = None
+    embedded: bool = False
+
+    @property
+    def secrets(self) -> list[str]:
+        return [s for s in (self.token, self.webhook_secret) if s]
+
+
+@dataclass
+class ReceiverConfig:
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 0
+    public_url: str | None = None
+
+
+@dataclass
+class Profile:
+    name: str
+    overpay: OverpayTarget | None
+    opp: OppTarget | None
+    receiver: ReceiverConfig = field(default_factory=ReceiverConfig)
+    mock_faults: list[str] = field(default_factory=list)
+    path: Path | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return any(t is not None and t.embedded for t in (self.overpay, self.opp))
+
+    @property
+    def secrets(self) -> list[str]:
+        out: list[str] = []
+        for target in (self.overpay, self.opp):
+            if target is not None:
+                out.extend(target.secrets)
+        return out
+
+
+# Credentials for the embedded mock only: generated per run would hide nothing, since the mock
+# is ours; they are still redacted like real ones so the leak tests cover them.
+MOCK_SHOP_ID = "361"
+MOCK_SECRET_KEY = "mock-secret-b8647b68898b084b836474ed8d61ffe117c9a01168d867f24953b776ddcb134d"
+MOCK_ENTITY_ID = "8a8294174b7ecb28014b9699220015ca"
+MOCK_TOKEN = "OGE4Mjk0MTc0YjdlY2IyODAxNGI5Njk5MjIwMDE1Y2N8c3k2S0pzVDg="
+MOCK_WEBHOOK_SECRET = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+MOCK_TIMING = Timing(request_timeout=10.0, processing_timeout=60.0, poll_interval=1.0,
+                     retention=DAY, max_wait=120.0, notification_timeout=60.0,
+                     status_read_interval=0.0, clock="virtual")
+
+
+def embedded_profile(faults: list[str] | None = None) -> Profile:
+    """The default target: the embedded mock for both gateways (base URLs set at start-up)."""
+    return Profile(
+        name="embedded mock",
+        overpay=OverpayTarget("", MOCK_SHOP_ID, MOCK_SECRET_KEY, copy.deepcopy(MOCK_TIMING),
+                              _merge_outcomes(OVERPAY_OUTCOMES, MOCK_OVERPAY_OUTCOMES),
+                              embedded=True),
+        opp=OppTarget("", MOCK_ENTITY_ID, MOCK_TOKEN, copy.deepcopy(MOCK_TIMING),
+                      dict(OPP_OUTCOMES), webhook_secret=MOCK_WEBHOOK_SECRET, embedded=True),
+        mock_faults=list(faults or []),
+    )
+
+
+def _merge_outcomes(*layers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for layer in layers:
+        for name, fields in layer.items():
+            out[name] = copy.deepcopy(fields)
+    return out
+
+
+class _Section:
+    """Reads one TOML table, naming the file and key in every error."""
+
+    def __init__(self, path: str, name: str, data: Any) -> None:
+        if not isinstance(data, dict):
+            raise ProfileError(f"{path}: [{name}] must be a table")
+        self.path, self.name, self.data = path, name, data
+        self.used: set[str] = set()
+
+    def where(self, key: str) -> str:
+        return f"{self.path}: [{self.name}] {key}"
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        self.used.add(key)
+        if key not in self.data:
+            if default is ...:
+                raise ProfileError(f"{self.where(key)}: missing (required)")
+            return default
+        value = self.data[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            kind_name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            raise ProfileError(f"{self.where(key)}: expected {kind_name}, got {value!r}")
+        return value
+
+    def env(self, key: str, required: bool = True) -> str | None:
+        var = self.get(key, str, None if not required else ...)
+        if var is None:
+            return None
+        value = os.environ.get(var)
+        if not value:
+            raise ProfileError(f"{self.where(key)}: environment variable {var} is not set")
+        return value
+
+    def url(self, key: str) -> str:
+        raw = self.get(key, str)
+        try:
+            url = httpx.URL(raw)
+        except Exception:
+            raise ProfileError(f"{self.where(key)}: not a URL: {raw!r}") from None
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ProfileError(f"{self.where(key)}: expected an http(s) URL, got {raw!r}")
+        return raw.rstrip("/")
+
+    def positive(self, key: str, default: float) -> float:
+        value = self.get(key, float, default)
+        if value < 0:
+            raise ProfileError(f"{self.where(key)}: must not be negative, got {value}")
+        return value
+
+    def finish(self, extra_ok: tuple[str, ...] = ()) -> None:
+        unknown = set(self.data) - self.used - set(extra_ok)
+        if unknown:
+            raise ProfileError(f"{self.path}: [{self.name}] unknown key(s): {', '.join(sorted(unknown))}")
+
+
+def _timing(path: str, name: str, data: Any) -> Timing:
+    sec = _Section(path, name, data if data is not None else {})
+    base = Timing()
+    timing = Timing(
+        request_timeout=sec.positive("request_timeout", base.request_timeout),
+        processing_timeout=sec.positive("processing_timeout", base.processing_timeout),
+        poll_interval=sec.positive("poll_interval", base.poll_interval),
+        retention=sec.positive("retention", base.retention),
+        max_wait=sec.positive("max_wait", base.max_wait),
+        notification_timeout=sec.positive("notification_timeout", base.notification_timeout),
+        status_read_interval=sec.positive("status_read_interval", base.status_read_interval),
+        clock=sec.get("clock", str, base.clock),
+    )
+    if timing.clock not in ("real", "virtual"):
+        raise ProfileError(f"{sec.where('clock')}: expected \"real\" or \"virtual\", got {timing.clock!r}")
+    if timing.request_timeout == 0:
+        raise ProfileError(f"{sec.where('request_timeout')}: must be greater than 0")
+    sec.finish()
+    return timing
+
+
+def _outcomes(path: str, name: str, data: Any, defaults: dict[str, dict[str, Any]],
+              known: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    sec = _Section(path, name, data if data is not None else {})
+    out = _merge_outcomes(defaults)
+    for outcome, fields in sec.data.items():
+        if outcome not in known:
+            raise ProfileError(f"{path}: [{name}] unknown outcome {outcome!r}; known: {', '.join(known)}")
+        if not isinstance(fields, dict):
+            raise ProfileError(f"{path}: [{name}.{outcome}] must be a table of request fields")
+        out[outcome] = copy.deepcopy(fields)
+    return out
+
+
+def flatten_form(fields: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """``{"card": {"number": "4"}}`` → ``{"card.number": "4"}`` (OPP form fields)."""
+    flat: dict[str, str] = {}
+    for key, value in fields.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten_form(value, full + "."))
+        else:
+            flat[full] = value if isinstance(value, str) else str(value)
+    return flat
+
+
+def load_profile(path: Path, faults: list[str] | None = None) -> Profile:
+    """Read and check a profile; any mistake raises ProfileError with one line."""
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"{where}: no such profile file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{where}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ProfileError(f"{where}: cannot read: {exc}") from None
+    top = _Section(where, "profile", data)
+    name = top.get("name", str, path.stem)
+    mock = _Section(where, "mock", top.get("mock", dict, {}))
+    mock_faults = list(mock.get("faults", list, [])) + list(faults or [])
+    mock.finish()
+    if "overpay" not in data and "opp" not in data:
+        # Only a [mock] table (or nothing): the embedded mock, possibly with faults.
+        top.finish()
+        profile = embedded_profile(mock_faults)
+        profile.name, profile.path = name, path
+        return profile
+
+    overpay = None
+    if "overpay" in data:
+        sec = _Section(where, "overpay", top.get("overpay", dict))
+        webhooks = sec.get("webhooks", str, "basic")
+        if webhooks not in ("basic", "signature", "off"):
+            raise ProfileError(f"{sec.where('webhooks')}: expected basic, signature or off, got {webhooks!r}")
+        key_file = sec.get("webhook_public_key_file", str, None)
+        public_key = None
+        if webhooks == "signature":
+            if key_file is None:
+                raise ProfileError(f"{sec.where('webhook_public_key_file')}: required when webhooks = \"signature\"")
+            key_path = (path.parent / key_file)
+            try:
+                public_key = key_path.read_bytes()
+            except OSError:
+                raise ProfileError(f"{sec.where('webhook_public_key_file')}: cannot read {key_path}") from None
+        overpay = OverpayTarget(
+            base_url=sec.url("base_url"),
+            shop_id=sec.env("shop_id_env") or "",
+            secret_key=sec.env("secret_key_env") or "",
+            timing=_timing(where, "overpay.timing", sec.get("timing", dict, {})),
+            outcomes=_outcomes(where, "overpay.outcomes", sec.get("outcomes", dict, {}),
+                               OVERPAY_OUTCOMES,
+                               ("successful", "failed", "incomplete", "validation_error",
+                                "task_failure")),
+            webhooks=webhooks,
+            webhook_public_key=public_key,
+        )
+        sec.finish()
+
+    opp = None
+    if "opp" in data:
+        sec = _Section(where, "opp", top.get("opp", dict))
+        outcomes = _outcomes(where, "opp.outcomes", sec.get("outcomes", dict, {}), {},
+                             ("successful", "pending", "declined", "invalid"))
+        flat = {k: flatten_form(v) for k, v in _merge_outcomes(OPP_OUTCOMES, outcomes).items()}
+        opp = OppTarget(
+            base_url=sec.url("base_url"),
+            entity_id=sec.env("entity_id_env") or "",
+            token=sec.env("token_env") or "",
+            timing=_timing(where, "opp.timing", sec.get("timing", dict, {})),
+            outcomes=flat,
+            webhook_secret=sec.env("webhook_secret_env", required=False),
+        )
+        sec.finish()
+
+    rec = _Section(where, "receiver", top.get("receiver", dict, {}))
+    listen = rec.get("listen", str, "127.0.0.1:0")
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise ProfileError(f"{rec.where('listen')}: expected HOST:PORT, got {listen!r}")
+    public_url = rec.url("public_url") if "public_url" in rec.data else None
+    rec.finish()
+    top.finish(extra_ok=("overpay", "opp", "receiver", "mock"))
+    if mock_faults:
+        raise ProfileError(f"{where}: [mock] faults apply only to the embedded mock (no [overpay]/[opp])")
+    return Profile(name=name, overpay=overpay, opp=opp,
+                   receiver=ReceiverConfig(host.strip("[]"), int(port), public_url), path=path)

@@ -1,0 +1,144 @@
+"""Every documented rule asyncpay checks, in one place.
+
+Suites name the rule they check (``@pytest.mark.rule("overpay.error-once")``), violations
+carry its id, the mock's fault switches say which rule each one breaks, and the reports
+give a verdict per rule. ``text`` restates the documentation; ``source`` says where it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    gateway: str  # "overpay", "opp" or "transport"
+    text: str
+    source: str
+
+
+_SEED_OP = "Overpay docs, asynchronous transaction processing"
+_FACTS_OP = "Overpay docs (FACTS part A)"
+_SEED_OPP = "OPP docs, async notifications"
+_FACTS_OPP = "OPP docs (FACTS part B)"
+_DESIGN = "asyncpay security rule"
+
+_ALL = [
+    # --- transport: what every answer must be before any contract applies -------------
+    Rule("transport.answers", "transport",
+         "Every request gets a complete HTTP answer within the profile's request timeout, "
+         "without a connection reset and within the response size limit.", _DESIGN),
+    Rule("transport.no-redirect", "transport",
+         "The gateway answers API requests directly; a 3xx redirect is never followed "
+         "(it could carry credentials to another host).", _DESIGN),
+    # --- Overpay asynchronous tasks ----------------------------------------------------
+    Rule("overpay.task-answer", "overpay",
+         "POST /async/transactions/... answers (2xx) with the task: status \"processing\", "
+         "request_id, status_url, response_url.", _SEED_OP),
+    Rule("overpay.urls-on-gateway", "overpay",
+         "status_url and response_url are on the gateway's own origin; the harness never "
+         "sends credentials anywhere else.", _DESIGN),
+    Rule("overpay.status-shape", "overpay",
+         "status_url answers {status: processing, request_id}, {status: completed, request_id, "
+         "response_url}, 404 {status: unknown, request_id}, or a non-200 {message}.", _SEED_OP),
+    Rule("overpay.completes", "overpay",
+         "A task moves from processing to completed within the profile's processing bound.",
+         _SEED_OP),
+    Rule("overpay.no-going-back", "overpay",
+         "Once a task reads completed (or its result was delivered) it never reads processing "
+         "again.", _SEED_OP),
+    Rule("overpay.result-shape", "overpay",
+         "Once the task is done, response_url answers the standard synchronous response: "
+         "{transaction: {...}} or an error {message, errors}.", _SEED_OP),
+    Rule("overpay.result-matches-request", "overpay",
+         "The result answers the request that created the task: same type, amount, currency "
+         "and tracking_id.", _SEED_OP),
+    Rule("overpay.result-stable", "overpay",
+         "A result with HTTP 200 reads the same on every request within its retention.",
+         _SEED_OP),
+    Rule("overpay.unknown-404", "overpay",
+         "A request_id not in the system answers HTTP 404 {status: unknown, request_id} on "
+         "the status and the result URL.", _SEED_OP),
+    Rule("overpay.retention-kept", "overpay",
+         "A result with HTTP 200 stays available for 24 hours from the creation of the task.",
+         _SEED_OP),
+    Rule("overpay.retention-expiry", "overpay",
+         "24 hours after the creation of the task, both URLs answer 404 {status: unknown, "
+         "request_id}.", _SEED_OP),
+    Rule("overpay.error-once", "overpay",
+         "A result with an HTTP code other than 200 (e.g. a 422 validation error) is returned "
+         "once; every later request answers 404 {status: unknown, request_id}.", _SEED_OP),
+    Rule("overpay.task-failure-once", "overpay",
+         "A failed task answers {message} with a code other than 200, once; every later "
+         "request answers 404 {status: unknown, request_id}.", _SEED_OP),
+    Rule("overpay.incomplete-final", "overpay",
+         "An incomplete transaction carries redirect_url to /process/{uid}; its final state "
+         "is read with the tracking_id status query.", _FACTS_OP),
+    Rule("overpay.tracking-query", "overpay",
+         "GET /v2/transactions/tracking_id/{tracking_id} answers {transactions: [...]} with "
+         "the matching transactions ([] when none).", _FACTS_OP),
+    Rule("overpay.uid-query", "overpay",
+         "GET /transactions/{uid} answers {transaction: {...}} for the transaction's uid.",
+         _FACTS_OP),
+    Rule("overpay.auth-required", "overpay",
+         "Requests without valid HTTP Basic credentials (shop id, secret key) are refused.",
+         _FACTS_OP),
+    Rule("overpay.webhook", "overpay",
+         "With notification_url, the gateway POSTs the transaction JSON there, authenticated "
+         "by HTTP Basic or a Content-Signature (RSA-SHA256), carrying the same transaction as "
+         "the task's result.", _FACTS_OP),
+    Rule("overpay.contract", "overpay",
+         "Every answer to a generated request conforms to its documented schema.", _FACTS_OP),
+    Rule("overpay.invalid-rejected", "overpay",
+         "A request that breaks a documented constraint is refused: synchronously with an "
+         "error, or as a task whose result is a non-200 error delivered once.", _FACTS_OP),
+    # --- Open Payment Platform -------------------------------------------------------
+    Rule("opp.payment-answer", "opp",
+         "POST /v1/payments answers a documented payment: 32-hex id, result.code ddd.ddd.ddd, "
+         "amount and currency as requested.", _FACTS_OPP),
+    Rule("opp.result-code-documented", "opp",
+         "Every result.code is well-formed and falls in a documented result-code group.",
+         _FACTS_OPP),
+    Rule("opp.validation-error", "opp",
+         "Invalid parameters answer HTTP 400 with result.code 200.300.404 and "
+         "result.parameterErrors.", _FACTS_OPP),
+    Rule("opp.notification-arrives", "opp",
+         "A notification arrives at notificationUrl for the payment's status change.",
+         _SEED_OPP),
+    Rule("opp.notification-get", "opp",
+         "The notification is an HTTP GET {notificationUrl}?id={id}&resourcePath={path}.",
+         _SEED_OPP),
+    Rule("opp.notification-id", "opp",
+         "The notification's id is the payment's id.", _SEED_OPP),
+    Rule("opp.resource-path", "opp",
+         "resourcePath is a path starting with / relative to the platform's server; it never "
+         "leads off the configured server (and is never followed if it does).", _SEED_OPP),
+    Rule("opp.status-read", "opp",
+         "GET {server}{resourcePath}?entityId=… with the bearer token answers the payment's "
+         "status: same id, amount, currency, brand and type.", _SEED_OPP),
+    Rule("opp.final-state", "opp",
+         "A pending payment reaches a final result within the profile's bound, and a "
+         "notification tells of it.", _FACTS_OPP),
+    Rule("opp.shopper-result-fallback", "opp",
+         "Without notificationUrl the notification is sent to shopperResultUrl.", _SEED_OPP),
+    Rule("opp.auth-required", "opp",
+         "A status read without the bearer token is refused (401, 800.900.300).", _FACTS_OPP),
+    Rule("opp.entity-required", "opp",
+         "A status read without entityId is refused.", _FACTS_OPP),
+    Rule("opp.contract", "opp",
+         "Every answer to a generated request conforms to its documented schema.", _FACTS_OPP),
+    Rule("opp.encrypted-webhook", "opp",
+         "An encrypted webhook decrypts (AES-256-GCM, IV and tag in headers) to {type, action, "
+         "payload} with the payment.", _FACTS_OPP),
+]
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in _ALL}
+
+
+def rule(rule_id: str) -> Rule:
+    """Look a rule up by id; an unknown id is a harness bug."""
+    try:
+        return RULES[rule_id]
+    except KeyError:
+        raise KeyError(f"no documented rule {rule_id!r}; known: {sorted(RULES)}") from None
