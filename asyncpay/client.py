@@ -1,0 +1,273 @@
+"""HTTP clients for the gateways: pinned to the profile's origin, never redirected, bounded.
+
+Every request goes through :meth:`GatewayClient.send`, which
+
+* refuses any URL off the configured origin *before* anything is sent (the gateway gave it to
+  us, so that is a contract violation of the rule the caller names) — credentials are only
+  ever attached after that check;
+* never follows redirects, never uses proxy settings from the environment;
+* bounds each exchange by the profile's request timeout and the response by a size limit, so
+  a gateway that hangs, drips or floods fails one check instead of the run;
+* records the exchange, redacted, in the current test's recording.
+
+It never retries on its own: a one-time result read twice by accident would be a false alarm.
+
+>>> client = GatewayClient("https://gateway.overpay.io", auth=basic("361", "secret"), timeout=10)
+>>> answer = client.send("GET", "/transactions/abc", rule="overpay.uid-query")
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from asyncpay.errors import ContractViolation, TransportViolation
+from asyncpay.recording import Exchange, Recording
+from asyncpay.redaction import Redactor
+
+MAX_BODY = 4 << 20  # 4 MiB: far above any documented answer, far below a flood
+
+
+def basic(user: str, secret: str) -> dict[str, str]:
+    token = base64.b64encode(f"{user}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def origin_of(url: str | httpx.URL) -> tuple[str, str, int]:
+    parsed = httpx.URL(url) if isinstance(url, str) else url
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    return (parsed.scheme.lower(), (parsed.host or "").lower(), port)
+
+
+@dataclass
+class Answer:
+    """A complete HTTP answer, already read (bounded) and recorded."""
+
+    method: str
+    url: str
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    elapsed: float
+    _json: Any = field(default=None, repr=False)
+    _json_error: str | None = field(default=None, repr=False)
+    _parsed: bool = field(default=False, repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def _parse(self) -> None:
+        if not self._parsed:
+            self._parsed = True
+            try:
+                self._json = json.loads(self.body) if self.body else None
+                if not self.body:
+                    self._json_error = "empty body"
+            except ValueError as exc:
+                self._json_error = f"not JSON: {exc}"
+
+    @property
+    def json(self) -> Any:
+        """The parsed JSON body, or None when it is not JSON (see ``json_error``)."""
+        self._parse()
+        return self._json
+
+    @property
+    def json_error(self) -> str | None:
+        self._parse()
+        return self._json_error
+
+    def summary(self) -> dict[str, Any]:
+        body: Any = self.json if self.json_error is None else self.text[:300]
+        return {"http": self.status, "body": body}
+
+
+class GatewayClient:
+    """One gateway's client. ``recording`` is swapped per test by the plugin."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: Mapping[str, str],
+        timeout: float,
+        redactor: Redactor,
+        origin_rule: str,
+        max_body: int = MAX_BODY,
+        transport: httpx.BaseTransport | None = None,
+        on_send: Callable[[], None] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.origin = origin_of(self.base_url)
+        self.auth = dict(auth)
+        self.timeout = timeout
+        self.redactor = redactor
+        self.origin_rule = origin_rule
+        self.max_body = max_body
+        self.recording = Recording()
+        self.on_send = on_send
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            trust_env=False,  # never route credentials through a proxy from the environment
+            transport=transport,
+            headers={"User-Agent": "asyncpay", "Accept-Encoding": "gzip, deflate"},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def resolve(self, url: str, *, rule: str | None = None, what: str = "URL") -> httpx.URL:
+        """Turn a path or a gateway-given URL into an absolute URL on the origin, or refuse it."""
+        if url.startswith("/") and not url.startswith("//") and "\\" not in url:
+            return httpx.URL(self.base_url + url)
+        try:
+            parsed = httpx.URL(url)
+        except Exception:
+            raise ContractViolation(rule or self.origin_rule, f"{what} is not a valid URL; not requested",
+                                    expected=f"a URL on {self.base_url}", received=url) from None
+        if not parsed.is_absolute_url or origin_of(parsed) != self.origin or "\\" in url:
+            raise ContractViolation(
+                rule or self.origin_rule,
+                f"{what} leads off the configured server; it was not requested",
+                expected=f"a URL on {self.base_url} (scheme, host and port)",
+                received=url,
+                hint="the harness never sends credentials to another origin",
+            )
+        return parsed
+
+    def on_origin(self, url: str) -> bool:
+        try:
+            self.resolve(url)
+        except ContractViolation:
+            return False
+        return True
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        rule: str | None = None,
+        what: str = "URL",
+        json_body: Any = None,
+        form: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        authenticated: bool = True,
+        auth_override: Mapping[str, str] | None = None,
+        label: str = "",
+        task: str | None = None,
+    ) -> Answer:
+        target = self.resolve(url, rule=rule, what=what)
+        request_headers: dict[str, str] = {"Accept": "application/json"}
+        if authenticated:
+            request_headers.update(self.auth if auth_override is None else auth_override)
+        request_headers.update(headers or {})
+        content: bytes | None = None
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
+            request_headers["Content-Type"] = "application/json"
+        elif form is not None:
+            content = httpx.QueryParams(form).__str__().encode()
+            request_headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
+        if params:
+            target = target.copy_merge_params(dict(params))
+        if self.on_send is not None:
+            self.on_send()
+        started, t0 = time.time(), time.monotonic()
+        status: int | None = None
+        response_headers = httpx.Headers()
+        body = b""
+        error: str | None = None
+        try:
+            request = self._http.build_request(method, target, headers=request_headers, content=content)
+            response = self._http.send(request, stream=True)
+            try:
+                status = response.status_code
+                response_headers = response.headers
+                body = self._read_bounded(response, t0)
+            finally:
+                response.close()
+        except TransportViolation as exc:
+            error = exc.summary
+            raise
+        except httpx.TimeoutException as exc:
+            error = f"timeout: {type(exc).__name__}"
+            raise TransportViolation(
+                "transport.answers", f"{method} {self.redactor.url(str(target))} got no complete answer",
+                expected=f"an HTTP answer within {self.timeout:g} s (profile request_timeout)",
+                received=f"{type(exc).__name__} after {time.monotonic() - t0:.1f} s") from None
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            raise TransportViolation(
+                "transport.answers", f"{method} {self.redactor.url(str(target))} failed at the transport level",
+                expected="a complete HTTP answer",
+                received=self.redactor.text(f"{type(exc).__name__}: {exc}" or type(exc).__name__)) from None
+        finally:
+            self.recording.exchange(Exchange(
+                method=method,
+                url=self.redactor.url(str(target)),
+                request_headers=self.redactor.headers(request_headers),
+                request_body=self.redactor.body(content or b"", request_headers.get("Content-Type")),
+                status=status,
+                response_headers=self.redactor.headers(dict(response_headers)),
+                response_body=self.redactor.body(body, response_headers.get("content-type")),
+                started=started,
+                elapsed=time.monotonic() - t0,
+                error=error,
+                label=label,
+                task=task,
+            ))
+        answer = Answer(method, str(target), status or 0, response_headers, body, time.monotonic() - t0)
+        if 300 <= answer.status < 400:
+            raise TransportViolation(
+                "transport.no-redirect", f"{method} {self.redactor.url(str(target))} answered with a redirect",
+                expected="a direct answer (redirects are never followed)",
+                received={"http": answer.status, "location": self.redactor.url(response_headers.get("location", ""))})
+        return answer
+
+    def _read_bounded(self, response: httpx.Response, t0: float) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_body:
+            raise TransportViolation(
+                "transport.answers", f"answer to {response.request.method} declares {declared} bytes",
+                expected=f"at most {self.max_body} bytes", received=f"Content-Length: {declared}")
+        for chunk in response.iter_raw():
+            size += len(chunk)
+            if size > self.max_body:
+                raise TransportViolation(
+                    "transport.answers", f"answer to {response.request.method} exceeded the size limit",
+                    expected=f"at most {self.max_body} bytes", received=f"more than {size} bytes")
+            if time.monotonic() - t0 > self.timeout:
+                raise TransportViolation(
+                    "transport.answers", f"answer to {response.request.method} kept streaming",
+                    expected=f"a complete answer within {self.timeout:g} s (profile request_timeout)",
+                    received=f"{size} bytes after {time.monotonic() - t0:.1f} s, still incomplete")
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+        encoding = response.headers.get("content-encoding", "").lower()
+        if encoding in ("gzip", "deflate", "br", "zstd") and raw:
+            # Decode here, still bounded, rather than trusting httpx to inflate a bomb.
+            import zlib
+            if encoding in ("gzip", "deflate"):
+                decoder = zlib.decompressobj(zlib.MAX_WBITS | 32)
+                raw = decoder.decompress(raw, self.max_body + 1)
+                if len(raw) > self.max_body:
+                    raise TransportViolation(
+                        "transport.answers", "compressed answer inflates past the size limit",
+                        expected=f"at most {self.max_body} bytes", received="a compression bomb")
+        return raw

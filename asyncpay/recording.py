@@ -1,0 +1,67 @@
+"""What a run saw: every HTTP exchange and every lifecycle event, credentials already redacted.
+
+The plugin gives each test its own ``Recording``; clients and suites append to it; at the end
+of a test it becomes part of the run's evidence (see ``report.py``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Exchange:
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str
+    status: int | None
+    response_headers: dict[str, str]
+    response_body: str
+    started: float  # wall clock, time.time()
+    elapsed: float  # seconds
+    error: str | None = None
+    label: str = ""
+    task: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Event:
+    """One point on a task's timeline: created, processing, completed, result, expired, notified…"""
+
+    at: float  # wall clock
+    target_time: float | None  # the target's clock (virtual on the mock)
+    task: str
+    kind: str
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Recording:
+    exchanges: list[Exchange] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    shapes: dict[str, int] = field(default_factory=dict)  # contract name → times validated
+
+    def exchange(self, exchange: Exchange) -> None:
+        self.exchanges.append(exchange)
+
+    def event(self, task: str, kind: str, detail: str = "", target_time: float | None = None) -> None:
+        self.events.append(Event(time.time(), target_time, task, kind, detail))
+
+    def shape(self, contract: str) -> None:
+        self.shapes[contract] = self.shapes.get(contract, 0) + 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "exchanges": [e.to_dict() for e in self.exchanges],
+            "events": [e.to_dict() for e in self.events],
+            "shapes": dict(self.shapes),
+        }

@@ -1,0 +1,20 @@
+"""Hypothesis profiles only (everything else lives in the asyncpay plugin).
+
+dev       the default on a workstation: random, modest example counts
+ci        derandomized (same examples on every run), prints a reproduce blob on failure
+thorough  many examples, for a nightly or pre-go-live run: --hypothesis-profile thorough
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+_COMMON = {
+    "deadline": None,  # a gateway's latency is not the property under test
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
+                              HealthCheck.filter_too_much],
+}
+settings.register_profile("dev", max_examples=25, **_COMMON)
+settings.register_profile("ci", max_examples=15, derandomize=True, print_blob=True, **_COMMON)
+settings.register_profile("thorough", max_examples=300, print_blob=True, **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
