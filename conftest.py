@@ -7,14 +7,18 @@ thorough  many examples, for a nightly or pre-go-live run: --hypothesis-profile 
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 _COMMON = {
     "deadline": None,  # a gateway's latency is not the property under test
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                               HealthCheck.filter_too_much],
 }
-settings.register_profile("dev", max_examples=25, **_COMMON)
-settings.register_profile("ci", max_examples=15, derandomize=True, print_blob=True, **_COMMON)
+# Against a gateway every example is real traffic (tasks, polling), so dev and ci do not shrink:
+# the first failing example is reported, with the blob to replay it.
+_NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target]
+settings.register_profile("dev", max_examples=25, phases=_NO_SHRINK, print_blob=True, **_COMMON)
+settings.register_profile("ci", max_examples=15, derandomize=True, phases=_NO_SHRINK, print_blob=True,
+                          **_COMMON)
 settings.register_profile("thorough", max_examples=300, print_blob=True, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))

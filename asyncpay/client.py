@@ -162,6 +162,7 @@ class GatewayClient:
         rule: str | None = None,
         what: str = "URL",
         json_body: Any = None,
+        raw_body: bytes | None = None,
         form: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
@@ -175,7 +176,7 @@ class GatewayClient:
         if authenticated:
             request_headers.update(self.auth if auth_override is None else auth_override)
         request_headers.update(headers or {})
-        content: bytes | None = None
+        content: bytes | None = raw_body
         if json_body is not None:
             content = json.dumps(json_body).encode()
             request_headers["Content-Type"] = "application/json"

@@ -93,8 +93,10 @@ class NotVerified(Exception):
 class Pending(Exception):
     """The rule becomes checkable only later (e.g. 24 h retention); recorded in the ledger."""
 
-    def __init__(self, rule: str, reason: str, due: float | None = None) -> None:
+    def __init__(self, rule: str, reason: str, due: float | None = None,
+                 data: dict[str, Any] | None = None) -> None:
         self.rule = rule
         self.reason = reason
-        self.due = due
+        self.due = due  # wall-clock time (time.time()) from which the check can be made
+        self.data = data or {}  # what a later run needs to make the check (kept in the ledger)
         super().__init__(f"[{rule}] pending: {reason}")

@@ -1,0 +1,126 @@
+"""The ledger: pending checks that must wait longer than one run, kept in ``reports/ledger.json``.
+
+A check that can only be made later (a 24 h retention on a real sandbox) raises
+:class:`~asyncpay.errors.Pending` with ``due`` and ``data`` (request_id, status_url, …). At the
+end of the run :func:`update` adds an entry for it; a later run loads the ledger, re-checks the
+entries that are due and names the entry it settled (``resolves``), and the entry is dropped.
+
+>>> entries = load(Path("reports/ledger.json"))
+>>> [e.data["request_id"] for e in entries if e.is_due(time.time())]
+['7c6b9b72-fa07-4d51-b574-998b29d2d2a8']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from asyncpay.errors import HarnessError
+
+__all__ = ["LedgerEntry", "entry_id", "iso", "load", "save", "update"]
+
+#: Verdicts of a re-check that settle an entry; a re-check that was itself pending or could not
+#: be made leaves the entry in the ledger for the next run.
+SETTLED = frozenset({"passed", "failed"})
+
+
+@dataclass
+class LedgerEntry:
+    """One check waiting for its time: which rule, for which task, from when."""
+
+    id: str
+    rule: str
+    test: str
+    due: float | None  # wall clock (time.time()); None: checkable on the next run
+    data: dict[str, Any] = field(default_factory=dict)
+    added: float = 0.0
+
+    def is_due(self, now: float) -> bool:
+        """Whether a run at ``now`` can make the check."""
+        return self.due is None or now >= self.due
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "due_iso": iso(self.due), "added_iso": iso(self.added)}
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> LedgerEntry:
+        due = raw.get("due")
+        return cls(id=str(raw["id"]), rule=str(raw["rule"]), test=str(raw.get("test", "")),
+                   due=float(due) if due is not None else None, data=dict(raw.get("data") or {}),
+                   added=float(raw.get("added") or 0.0))
+
+
+def iso(at: float | None) -> str | None:
+    """A wall-clock time as ISO 8601 UTC, to the second: ``2025-11-23T02:48:09Z``."""
+    if at is None:
+        return None
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def entry_id(rule: str, test: str, data: Mapping[str, Any], due: float | None) -> str:
+    """A stable id: the same rule on the same task is one entry, however many runs record it."""
+    subject = data.get("request_id") or data.get("id")
+    key = f"{rule}\0{subject}" if subject else f"{rule}\0{test}\0{due}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def load(path: Path) -> list[LedgerEntry]:
+    """The entries in ``path``; none when the file does not exist."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as exc:
+        raise HarnessError(f"{path}: not a readable ledger ({exc}); move it aside to start a new "
+                           "one (its pending checks are then forgotten)") from None
+    items = raw.get("entries", []) if isinstance(raw, dict) else raw
+    try:
+        return [LedgerEntry.from_dict(item) for item in items]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise HarnessError(f"{path}: malformed ledger entry ({exc!r}); move the file aside to "
+                           "start a new ledger") from None
+
+
+def save(path: Path, entries: Iterable[LedgerEntry]) -> None:
+    """Write the ledger; with no entries left the file is removed, so its presence means work."""
+    items = sorted(entries, key=lambda e: (e.due or 0.0, e.rule, e.id))
+    if not items:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {"entries": [entry.to_dict() for entry in items]}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(document, indent=2, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)  # a run killed mid-write must not lose the ledger
+
+
+def update(path: Path, records: Iterable[Mapping[str, Any]], now: float) -> list[LedgerEntry]:
+    """Settle and add entries from a run's records; save and return what is still pending.
+
+    An entry is dropped when a record that ``resolves`` it passed or failed; a record with
+    verdict ``pending`` and ``ledger`` data adds an entry (one per rule and request_id).
+    """
+    records = list(records)
+    settled = {rec["resolves"] for rec in records
+               if rec.get("resolves") and rec.get("verdict") in SETTLED}
+    entries = {entry.id: entry for entry in load(path) if entry.id not in settled}
+    for rec in records:
+        data = rec.get("ledger")
+        if rec.get("verdict") != "pending" or not isinstance(data, Mapping):
+            continue
+        rule = rec.get("failed_rule") or (rec.get("rules") or ["?"])[0]
+        due = rec.get("due")
+        new_id = entry_id(rule, rec["test"], data, due)
+        if new_id in settled:
+            continue  # the same run settled it; a stale pending record must not bring it back
+        old = entries.get(new_id)
+        entries[new_id] = LedgerEntry(new_id, rule, rec["test"], float(due) if due is not None else None,
+                                      dict(data), old.added if old else now)
+    kept = list(entries.values())
+    save(path, kept)
+    return sorted(kept, key=lambda e: (e.due or 0.0, e.rule, e.id))

@@ -1,0 +1,227 @@
+"""Playing the merchant against Overpay's asynchronous API.
+
+Creates tasks with the documented request shape, follows the URLs the gateway returned (never
+building them where the gateway gave one), and puts every answer through the lifecycle model.
+
+>>> task = gateway.create(Outcome.SUCCESSFUL)
+>>> done = gateway.wait_result(task)
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import itertools
+import os
+import random
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from asyncpay import contracts
+from asyncpay.client import Answer, GatewayClient, basic
+from asyncpay.clock import TargetClock
+from asyncpay.errors import ContractViolation, NotVerified
+from asyncpay.lifecycle import Kind, Outcome, Task, TaskModel, show
+from asyncpay.polling import poll
+from asyncpay.profile import OverpayTarget
+from asyncpay.recording import Recording
+
+OPERATION_TYPES = {
+    "payments": "payment",
+    "authorizations": "authorization",
+    "captures": "capture",
+    "voids": "void",
+    "refunds": "refund",
+    "credits": "credit",
+    "payouts": "payout",
+}
+
+_counter = itertools.count(1)
+
+
+def unique_tracking_id(run_id: str, label: str) -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw")
+    return f"asyncpay-{run_id}-{worker}-{next(_counter)}-{label}"[:255]
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def base_payment(tracking_id: str, amount: int) -> dict[str, Any]:
+    year = dt.date.today().year + 3
+    return {
+        "amount": amount,
+        "currency": "USD",
+        "description": f"asyncpay check {tracking_id}"[:255],
+        "tracking_id": tracking_id,
+        "test": True,
+        "duplicate_check": False,  # the harness repeats amounts and cards within 30 s on purpose
+        "language": "en",
+        "credit_card": {"number": "4200000000000000", "verification_value": "123",
+                        "holder": "JOHN DOE", "exp_month": 12, "exp_year": year},
+        "customer": {"ip": "127.0.0.1", "email": "merchant@example.com"},
+        "billing_address": {"first_name": "John", "last_name": "Doe", "country": "US",
+                            "city": "Denver", "state": "CO", "zip": "96002",
+                            "address": "1st Street"},
+    }
+
+
+@dataclass
+class OverpayGateway:
+    target: OverpayTarget
+    client: GatewayClient
+    clock: TargetClock
+    run_id: str
+    models: dict[str, TaskModel] = field(default_factory=dict)
+
+    @property
+    def recording(self) -> Recording:
+        return self.client.recording
+
+    @property
+    def slack(self) -> float:
+        return 0.5 if self.clock.virtual else max(1.0, 0.02 * self.target.timing.retention)
+
+    def model(self, task: Task) -> TaskModel:
+        return self.models.setdefault(task.request_id,
+                                      TaskModel(task, self.target.timing.retention, self.slack))
+
+    # --- creating tasks ---------------------------------------------------------------
+    def trigger(self, outcome: Outcome) -> dict[str, Any]:
+        fields = self.target.outcomes.get(outcome.value)
+        if fields is None:
+            raise NotVerified(
+                outcome.once_rule if outcome.one_time else "overpay.result-matches-request",
+                f"the profile names no request that makes this gateway produce a {outcome.value} "
+                f"result (no documented test trigger); add [overpay.outcomes.{outcome.value}]")
+        return fields
+
+    def request_body(self, outcome: Outcome, label: str, extra: dict[str, Any] | None = None,
+                     operation: str = "payments") -> dict[str, Any]:
+        tracking_id = unique_tracking_id(self.run_id, label)
+        body = base_payment(tracking_id, random.randint(100, 99_999))
+        body = deep_merge(body, self.trigger(outcome) if outcome is not Outcome.ANY else {})
+        body = deep_merge(body, extra or {})
+        return body
+
+    def create(self, outcome: Outcome, *, operation: str = "payments", label: str = "task",
+               extra: dict[str, Any] | None = None, body: dict[str, Any] | None = None) -> Task:
+        request = body if body is not None else self.request_body(outcome, label, extra, operation)
+        created_lo = self.clock.now()
+        answer = self.client.send("POST", f"/async/transactions/{operation}",
+                                  json_body={"request": request}, label=f"create {label}")
+        created_hi = self.clock.now()
+        return self.task_from(answer, operation, request, outcome, created_lo, created_hi, label)
+
+    def task_from(self, answer: Answer, operation: str, request: dict[str, Any], outcome: Outcome,
+                  created_lo: float, created_hi: float, label: str) -> Task:
+        if not 200 <= answer.status < 300:
+            raise ContractViolation(
+                "overpay.task-answer", f"POST /async/transactions/{operation} was not accepted as a task",
+                expected="a 2xx answer with {status: processing, request_id, status_url, response_url}",
+                received=answer.summary())
+        contracts.check("overpay/task", answer.json, rule="overpay.task-answer",
+                        what=f"answer to POST /async/transactions/{operation}")
+        self.recording.shape("overpay/task")
+        body = answer.json
+        for key in ("status_url", "response_url"):
+            self.client.resolve(body[key], rule="overpay.urls-on-gateway", what=key)
+        task = Task(str(body["request_id"]), body["status_url"], body["response_url"], operation,
+                    request, outcome, created_lo, created_hi, label)
+        self.recording.event(task.request_id, "created", f"{operation} ({outcome.value})", created_hi)
+        return task
+
+    # --- reading ----------------------------------------------------------------------
+    def read(self, task: Task, which: str) -> tuple[Kind, Answer]:
+        """One read of the status (``"status"``) or result (``"result"``) URL, checked by the model."""
+        url = task.status_url if which == "status" else task.response_url
+        answer = self.client.send("GET", url, rule="overpay.urls-on-gateway", what=f"{which}_url",
+                                  label=f"{which} {task.label}", task=task.request_id)
+        at = self.clock.now()
+        kind = self.model(task).observe(which, answer, at)
+        self.recording.event(task.request_id, f"{which}:{kind.value}", show(answer), at)
+        self.recording.shape(_shape_of(which, kind, answer))
+        return kind, answer
+
+    def wait_completed(self, task: Task) -> tuple[Kind, Answer]:
+        """Poll the status URL until the task is no longer processing (documented: completes)."""
+        timing = self.target.timing
+        last: list[tuple[Kind, Answer]] = []
+
+        def read() -> tuple[Kind, Answer]:
+            last.append(self.read(task, "status"))
+            return last[-1]
+
+        return poll(read, until=lambda r: r[0] is not Kind.PROCESSING, clock=self.clock,
+                    timeout=timing.processing_timeout, interval=timing.poll_interval,
+                    rule="overpay.completes", describe=f"task {task.request_id} to complete",
+                    show=lambda r: show(r[1]))
+
+    def wait_result(self, task: Task) -> tuple[Kind, Answer]:
+        """Poll the result URL until it answers something other than processing."""
+        timing = self.target.timing
+        return poll(lambda: self.read(task, "result"), until=lambda r: r[0] is not Kind.PROCESSING,
+                    clock=self.clock, timeout=timing.processing_timeout,
+                    interval=timing.poll_interval, rule="overpay.completes",
+                    describe=f"the result of task {task.request_id}", show=lambda r: show(r[1]))
+
+    def completed_result(self, task: Task) -> Answer:
+        """Wait for completion on the status URL, then read the result once."""
+        kind, answer = self.wait_completed(task)
+        if kind is Kind.COMPLETED:
+            kind, answer = self.read(task, "result")
+        return answer
+
+    def sibling_url(self, url: str, request_id: str, fresh_id: str, fallback: str) -> str:
+        """The gateway's URL for another request_id: its own layout when the id is in it."""
+        if request_id and request_id in url:
+            return url.replace(request_id, fresh_id)
+        return fallback
+
+    def fresh_request_id(self, like: str) -> str:
+        return str(random.randint(10**9, 10**10)) if re.fullmatch(r"\d+", like) else str(uuid.uuid4())
+
+    # --- queries ----------------------------------------------------------------------
+    def tracking_query(self, tracking_id: str) -> Answer:
+        answer = self.client.send("GET", f"/v2/transactions/tracking_id/{tracking_id}",
+                                  rule="overpay.tracking-query", label="tracking-id query")
+        if answer.status != 200:
+            raise ContractViolation("overpay.tracking-query", "the tracking_id query was not answered 200",
+                                    expected="HTTP 200 {transactions: [...]}", received=answer.summary())
+        contracts.check("overpay/tracking-query", answer.json, rule="overpay.tracking-query",
+                        what=f"answer to GET /v2/transactions/tracking_id/{tracking_id}")
+        self.recording.shape("overpay/tracking-query")
+        return answer
+
+    def uid_query(self, uid: str) -> Answer:
+        answer = self.client.send("GET", f"/transactions/{uid}", rule="overpay.uid-query",
+                                  label="uid query")
+        return answer
+
+
+def _shape_of(which: str, kind: Kind, answer: Answer) -> str:
+    return {
+        Kind.PROCESSING: "overpay/status-processing",
+        Kind.COMPLETED: "overpay/status-completed",
+        Kind.UNKNOWN: "overpay/status-unknown",
+        Kind.RESULT: "overpay/result",
+        Kind.ERROR: "overpay/error" if isinstance(answer.json, dict) and "errors" in answer.json
+        else "overpay/task-error",
+    }[kind]
+
+
+def make_client(target: OverpayTarget, redactor: Any, **kwargs: Any) -> GatewayClient:
+    redactor.add(target.secret_key)
+    redactor.add_basic(target.shop_id, target.secret_key)
+    return GatewayClient(target.base_url, auth=basic(target.shop_id, target.secret_key),
+                         timeout=target.timing.request_timeout, redactor=redactor,
+                         origin_rule="overpay.urls-on-gateway", **kwargs)

@@ -1,0 +1,49 @@
+"""Property-based: generated payment requests to the Open Payment Platform.
+
+Every answer must be a documented payment (200) or a documented error (4xx); a request that
+breaks a documented constraint (amount format, currency, paymentType) must be refused.
+"""
+
+import pytest
+import schemathesis
+from schemathesis.generation import GenerationMode
+
+from asyncpay import contracts
+from asyncpay.checks import opp_documented_breach
+from asyncpay.errors import ContractViolation
+
+pytestmark = pytest.mark.opp
+
+schema = schemathesis.openapi.from_dict(contracts.openapi_document("opp"))
+schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+payments = schema.include(method="POST", path_regex=r"^/v1/payments$")
+
+
+@payments.parametrize()
+@pytest.mark.rule("opp.contract", "opp.validation-error", "opp.result-code-documented")
+def test_generated_payment_requests(case, opp, receiver):
+    form = dict(case.body) if isinstance(case.body, dict) else {}  # NotSet or odd bodies: empty form
+    form = {str(k): v if isinstance(v, str) else str(v) for k, v in form.items()}
+    form["entityId"] = opp.target.entity_id
+    for key in ("notificationUrl", "shopperResultUrl"):
+        if key in form:  # callbacks only ever to our own receiver
+            form[key] = receiver.endpoint("opp-generated")
+    negative = case.meta is not None and case.meta.generation.mode is GenerationMode.NEGATIVE
+    breach = opp_documented_breach(form)
+
+    answer = opp.client.send("POST", "/v1/payments", form=form, label="generated payment")
+
+    if answer.status == 200:
+        contracts.check("opp/payment", answer.json, rule="opp.contract", what="answer to a generated payment")
+        opp.result_group(answer.json["result"]["code"], "payment answer")
+        if breach:
+            raise ContractViolation("opp.validation-error", f"an invalid payment was processed: {breach}",
+                                    expected="HTTP 400 with result.code 200.300.404", received=answer.summary())
+    elif 400 <= answer.status < 500 and answer.status not in (401, 403):
+        contracts.check("opp/error", answer.json, rule="opp.contract", what="refusal of a generated payment")
+        opp.result_group(answer.json["result"]["code"], "refusal")
+    else:
+        raise ContractViolation("opp.contract", "a generated payment got an undocumented answer",
+                                expected="HTTP 200 (payment) or 400 (invalid parameters)",
+                                received=answer.summary())
+    assert negative or breach is None or answer.status == 400

@@ -1,0 +1,38 @@
+"""A 200 result stays 24 h from the task's creation, then both URLs answer 404 unknown."""
+
+import pytest
+
+from asyncpay.errors import ContractViolation, Pending
+from asyncpay.lifecycle import Kind, Outcome
+
+pytestmark = pytest.mark.overpay
+
+
+@pytest.mark.rule("overpay.retention-kept", "overpay.retention-expiry")
+def test_result_kept_for_retention_then_unknown_on_both_urls(overpay):
+    retention = overpay.target.timing.retention
+    task = overpay.create(Outcome.SUCCESSFUL, label="retention")
+    first = overpay.completed_result(task)
+    assert first.status == 200, first.summary()
+
+    slack = overpay.slack
+    expiry = task.created_hi + retention + slack
+    if not overpay.clock.can_wait(expiry - overpay.clock.now()):
+        raise Pending("overpay.retention-expiry",
+                      f"task {task.request_id} expires at {expiry:.0f} (retention {retention:g} s); "
+                      "the ledger in reports/ checks it on a later run", due=expiry)
+
+    # Just before the retention ends (counted from creation): still there, both URLs.
+    overpay.clock.advance(task.created_lo + retention - 2 * slack - overpay.clock.now())
+    kind, _ = overpay.read(task, "result")
+    assert kind is Kind.RESULT
+    kind, _ = overpay.read(task, "status")
+    assert kind in (Kind.COMPLETED, Kind.RESULT)
+
+    # Just after: gone from both URLs, 404 unknown with the request_id (the model checks it).
+    overpay.clock.advance(expiry - overpay.clock.now())
+    for which in ("status", "result"):
+        kind, answer = overpay.read(task, which)
+        if kind is not Kind.UNKNOWN:
+            raise ContractViolation("overpay.retention-expiry", f"{which} URL still answers after retention",
+                                    expected="HTTP 404 unknown", received=answer.summary())

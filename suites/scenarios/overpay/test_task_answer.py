@@ -1,0 +1,18 @@
+"""The async POST answers with a task, whose URLs stay on the gateway's origin."""
+
+import pytest
+
+from asyncpay.lifecycle import Kind, Outcome
+
+pytestmark = pytest.mark.overpay
+
+
+@pytest.mark.rule("overpay.task-answer", "overpay.urls-on-gateway")
+@pytest.mark.parametrize("operation", ["payments", "authorizations"])
+def test_async_post_answers_with_a_processing_task(overpay, operation):
+    task = overpay.create(Outcome.SUCCESSFUL, operation=operation, label=f"task-{operation}")
+
+    assert task.request_id
+    assert overpay.client.on_origin(task.status_url) and overpay.client.on_origin(task.response_url)
+    kind, _ = overpay.read(task, "status")
+    assert kind in (Kind.PROCESSING, Kind.COMPLETED, Kind.RESULT)

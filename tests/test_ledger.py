@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from asyncpay import ledger
+from asyncpay.errors import HarnessError
+from asyncpay.ledger import LedgerEntry
+
+NOW = 1_790_000_000.0
+DAY = 86400.0
+
+
+def pending(request_id: str, *, rule: str = "overpay.retention-expiry", due: float | None = NOW + DAY,
+            test: str = "suites/scenarios/overpay/test_retention.py::test_retention") -> dict[str, Any]:
+    return {"test": test, "rules": ["overpay.retention-kept", rule], "verdict": "pending",
+            "failed_rule": rule, "message": "wait", "duration": 0.1, "due": due,
+            "ledger": {"request_id": request_id, "status_url": f"https://gw.test/async/status/{request_id}",
+                       "response_url": f"https://gw.test/async/result/{request_id}",
+                       "base_url": "https://gw.test", "created": NOW - 5},
+            "resolves": None}
+
+
+def resolving(entry_id: str, verdict: str) -> dict[str, Any]:
+    return {"test": "suites/ledger/test_due.py::test_due[x]", "rules": ["overpay.retention-expiry"],
+            "verdict": verdict, "failed_rule": None, "message": "", "duration": 0.1, "due": None,
+            "ledger": None, "resolves": entry_id}
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "reports" / "ledger.json"
+
+
+def test_pending_record_with_data_becomes_an_entry(path: Path) -> None:
+    [entry] = ledger.update(path, [pending("req-1")], NOW)
+    assert (entry.rule, entry.due, entry.added) == ("overpay.retention-expiry", NOW + DAY, NOW)
+    assert entry.data["status_url"] == "https://gw.test/async/status/req-1"
+    assert ledger.load(path) == [entry]
+    saved = json.loads(path.read_text())["entries"][0]
+    assert saved["due_iso"] == "2026-09-22T14:13:20Z"
+
+
+def test_records_without_ledger_data_or_not_pending_add_nothing(path: Path) -> None:
+    no_data = {**pending("req-1"), "ledger": None}
+    passed = {**pending("req-2"), "verdict": "passed"}
+    assert ledger.update(path, [no_data, passed], NOW) == []
+    assert not path.exists()
+
+
+def test_dedupe_by_rule_and_request_id(path: Path) -> None:
+    ledger.update(path, [pending("req-1"), pending("req-1", test="other::test")], NOW)
+    entries = ledger.update(path, [pending("req-1")], NOW + 600)  # a later run records it again
+    assert len(entries) == 1
+    assert entries[0].added == NOW  # first recorded, not re-dated
+    entries = ledger.update(path, [pending("req-2"), pending("req-1", rule="overpay.error-once")], NOW)
+    assert sorted((e.rule, e.data["request_id"]) for e in entries) == [
+        ("overpay.error-once", "req-1"), ("overpay.retention-expiry", "req-1"),
+        ("overpay.retention-expiry", "req-2")]
+
+
+def test_is_due() -> None:
+    entry = LedgerEntry("x", "overpay.retention-expiry", "t", NOW + DAY, {}, NOW)
+    assert not entry.is_due(NOW)
+    assert not entry.is_due(NOW + DAY - 1)
+    assert entry.is_due(NOW + DAY)
+    assert LedgerEntry("y", "overpay.retention-expiry", "t", None, {}, NOW).is_due(NOW)
+
+
+@pytest.mark.parametrize("verdict", ["passed", "failed"])
+def test_settled_entry_is_removed(path: Path, verdict: str) -> None:
+    [first, second] = ledger.update(path, [pending("req-1"), pending("req-2", due=NOW + 2 * DAY)], NOW)
+    left = ledger.update(path, [resolving(first.id, verdict)], NOW + DAY)
+    assert left == [second]
+    assert [e.id for e in ledger.load(path)] == [second.id]
+    ledger.update(path, [resolving(second.id, verdict)], NOW + 2 * DAY)
+    assert not path.exists()  # no file: nothing is pending
+
+
+@pytest.mark.parametrize("verdict", ["pending", "not verified", "error"])
+def test_unsettled_recheck_keeps_the_entry(path: Path, verdict: str) -> None:
+    [entry] = ledger.update(path, [pending("req-1")], NOW)
+    assert ledger.update(path, [resolving(entry.id, verdict)], NOW + DAY) == [entry]
+
+
+def test_a_stale_pending_record_does_not_revive_a_settled_entry(path: Path) -> None:
+    [entry] = ledger.update(path, [pending("req-1")], NOW)
+    assert ledger.update(path, [pending("req-1"), resolving(entry.id, "passed")], NOW + DAY) == []
+
+
+def test_load_missing_and_malformed(path: Path) -> None:
+    assert ledger.load(path) == []
+    path.parent.mkdir(parents=True)
+    path.write_text("{not json")
+    with pytest.raises(HarnessError, match="not a readable ledger"):
+        ledger.load(path)
+    path.write_text(json.dumps({"entries": [{"rule": "x"}]}))
+    with pytest.raises(HarnessError, match="malformed ledger entry"):
+        ledger.load(path)
+
+
+def test_save_and_load_round_trip(path: Path) -> None:
+    entries = [LedgerEntry("b", "overpay.retention-expiry", "t", NOW + 5, {"request_id": "2"}, NOW),
+               LedgerEntry("a", "overpay.retention-expiry", "t", NOW + 1, {"request_id": "1"}, NOW)]
+    ledger.save(path, entries)
+    assert ledger.load(path) == sorted(entries, key=lambda e: e.due or 0)
+    ledger.save(path, [])
+    assert not path.exists()
