@@ -2,6 +2,7 @@
 
 dev       the default on a workstation: random, modest example counts
 ci        derandomized (same examples on every run), prints a reproduce blob on failure
+smoke     a handful of derandomized examples: the mutation matrix runs the suites ~50 times
 thorough  many examples, for a nightly or pre-go-live run: --hypothesis-profile thorough
 """
 
@@ -11,6 +12,9 @@ from hypothesis import HealthCheck, Phase, settings
 
 _COMMON = {
     "deadline": None,  # a gateway's latency is not the property under test
+    # Every example is real traffic against a gateway: stop at the first failure instead of
+    # hunting for further distinct ones.
+    "report_multiple_bugs": False,
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                               HealthCheck.filter_too_much],
 }
@@ -19,6 +23,8 @@ _COMMON = {
 _NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target]
 settings.register_profile("dev", max_examples=25, phases=_NO_SHRINK, print_blob=True, **_COMMON)
 settings.register_profile("ci", max_examples=15, derandomize=True, phases=_NO_SHRINK, print_blob=True,
+                          **_COMMON)
+settings.register_profile("smoke", max_examples=5, derandomize=True, phases=_NO_SHRINK, print_blob=True,
                           **_COMMON)
 settings.register_profile("thorough", max_examples=300, print_blob=True, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))

@@ -29,7 +29,7 @@ from asyncpay.client import Answer
 from asyncpay.errors import ContractViolation, NotVerified
 
 
-class Outcome(str, enum.Enum):
+class Outcome(enum.StrEnum):
     """What the request that created the task was meant to produce (by its trigger)."""
 
     SUCCESSFUL = "successful"
@@ -48,7 +48,7 @@ class Outcome(str, enum.Enum):
         return "overpay.task-failure-once" if self is Outcome.TASK_FAILURE else "overpay.error-once"
 
 
-class Kind(str, enum.Enum):
+class Kind(enum.StrEnum):
     PROCESSING = "processing"
     COMPLETED = "completed"
     UNKNOWN = "unknown"

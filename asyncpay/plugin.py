@@ -41,6 +41,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="target profile (TOML); default: the embedded mock gateway")
     group.addoption("--mock-fault", metavar="NAME", action="append", default=[],
                     help="start the embedded mock with this fault switch (repeatable)")
+    group.addoption("--request-timeout", metavar="SECONDS", type=float, default=None,
+                    help="override the profile's request_timeout for every target")
     group.addoption("--reports-dir", metavar="DIR", default="reports",
                     help="where run reports are written (default: reports)")
     group.addoption("--baseline", metavar="FILE", default=None,
@@ -70,6 +72,13 @@ def pytest_configure(config: pytest.Config) -> None:
                                    f"list them with: python -m asyncpay.mock --list-faults")
     except ProfileError as exc:
         raise pytest.UsageError(str(exc)) from None
+    timeout = config.getoption("--request-timeout")
+    if timeout is not None:
+        if timeout <= 0:
+            raise pytest.UsageError(f"--request-timeout must be greater than 0, got {timeout}")
+        for target in (profile.overpay, profile.opp):
+            if target is not None:
+                target.timing.request_timeout = timeout
     config.stash[_PROFILE] = profile
     redactor = Redactor(profile.secrets)
     config.stash[_REDACTOR] = redactor

@@ -50,8 +50,8 @@ VERSIONED = ("python", "asyncpay", "schemathesis", "hypothesis", "httpx", "pytes
 #: Rules that apply to every target, whichever gateways it has.
 COMMON_GATEWAYS = ("transport",)
 _MESSAGES_PER_RULE = 5
-# XML 1.0 cannot carry these at all, escaped or not; a gateway's body may contain them.
 _URL = re.compile(r"""\b[a-z][a-z0-9+.-]*://[^\s"'<>`]+""", re.IGNORECASE)
+# XML 1.0 cannot carry these at all, escaped or not; a gateway's body may contain them.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -340,7 +340,8 @@ def write_reports(evidence: Path, out: Path, meta: dict[str, Any], *, redactor: 
     run_copy = out / "runs" / f"{summary['run']['run_id'] or 'run'}.json"
     summary["files"] = [str(p) for p in [*paths.values(), run_copy]]
 
-    from asyncpay.html_report import render_html  # Jinja2 is loaded only when reports are made
+    # Imported here: html_report uses this module's redaction helpers.
+    from asyncpay.html_report import render_html
 
     write_junit(summary, paths["junit.xml"], redactor)
     _write_json(paths["summary.json"], summary, redactor)
@@ -350,6 +351,8 @@ def write_reports(evidence: Path, out: Path, meta: dict[str, Any], *, redactor: 
         _write_json(paths["drift.json"], summary["drift"], redactor)
     paths["report.html"].write_text(render_html(summary, records, redactor=redactor), encoding="utf-8")
     shutil.rmtree(evidence, ignore_errors=True)
-    if not any(evidence.parent.iterdir()):
-        evidence.parent.rmdir()  # .evidence/ itself, once no run is left in it
+    try:
+        evidence.parent.rmdir()  # .evidence/ itself, unless another run's evidence is in it
+    except OSError:
+        pass
     return summary

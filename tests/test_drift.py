@@ -55,8 +55,12 @@ def test_inventory_collects_every_type_and_collapses_error_maps() -> None:
     assert not any("amount" in path for path in inventory["overpay/error"])
 
 
-def test_answers_of_checks_without_shapes_are_not_listed() -> None:
+def test_answers_of_checks_without_shapes_or_with_generated_requests_are_not_listed() -> None:
     assert drift.field_inventory([rec([TASK], {})]) == {}
+    generated = {**rec([TASK], {"overpay/task": 1}), "rules": ["overpay.contract"]}
+    scenario = {**rec([TASK], {"overpay/task": 1}), "rules": ["overpay.task-answer"]}
+    assert drift.field_inventory([generated]) == {}
+    assert set(drift.field_inventory([generated, scenario])) == {"overpay/task"}
 
 
 # --- comparing -----------------------------------------------------------------------------
@@ -87,7 +91,9 @@ def test_changed_type_vanished_and_new_fields() -> None:
     answer = {"transaction": {**RESULT["transaction"], "amount": "100", "receipt_url": "https://x"}}
     del answer["transaction"]["credit_card"]
     now = drift.field_inventory([rec([answer], {"overpay/result": 1})])
-    fields = drift.compare(summary([], now), summary([], before))["fields"]
+    fields = drift.compare(summary([("t::a", "passed", 1.0)], now),
+                           summary([("t::a", "passed", 1.0)], before))["fields"]
+    assert "caveat" not in fields
     assert fields["changed"] == [{"shape": "overpay/result", "path": "transaction.amount",
                                   "from": ["integer"], "to": ["string"]}]
     assert {f["path"] for f in fields["vanished"]} == {"transaction.credit_card",
@@ -133,3 +139,12 @@ def test_load_baseline(tmp_path: Path) -> None:
     good = tmp_path / "good.json"
     good.write_text(json.dumps(summary([("t::a", "passed", 1.0)])))
     assert drift.load_baseline(good)["checks"][0]["test"] == "t::a"
+
+
+def test_vanished_fields_carry_a_caveat_when_baseline_checks_did_not_run() -> None:
+    before = summary([("t::a", "passed", 1.0), ("t::b", "passed", 1.0)],
+                     {"overpay/task": {"status": ["string"], "extra": ["string"]}})
+    now = summary([("t::a", "passed", 1.0)], {"overpay/task": {"status": ["string"]}})
+    fields = drift.compare(now, before)["fields"]
+    assert [f["path"] for f in fields["vanished"]] == ["extra"]
+    assert fields["caveat"].startswith("1 of the baseline's checks did not run")

@@ -101,11 +101,17 @@ def result_stable(mock: MockServer, receiver: Receiver) -> bool:
     return first.status_code == second.status_code == 200 and first.content == second.content
 
 
-@probe("expired-card-accepted")
+@probe("invalid-amount-accepted")
 def invalid_rejected(mock: MockServer, receiver: Receiver) -> bool:
-    request_id = mock.create_task(card=EXPIRED)["request_id"]
+    request_id = mock.create_task(amount=0)["request_id"]
     mock.advance(mock.config.processing_delay)
     return mock.result(request_id).status_code == 422
+
+
+@probe("refusal-undocumented")
+def documented_refusal(mock: MockServer, receiver: Receiver) -> bool:
+    answer = mock.overpay.post("/async/transactions/payments", json={"amount": 100})
+    return answer.status_code == 422 and {"message", "errors"} <= set(answer.json())
 
 
 @probe("unknown-with-200", "unknown-wrong-request-id")
@@ -258,6 +264,11 @@ def result_code_documented(mock: MockServer, receiver: Receiver) -> bool:
 def validation_error(mock: MockServer, receiver: Receiver) -> bool:
     answer = mock.pay(**OPP_OUTCOMES["invalid"])
     return answer.status_code == 400 and answer.json()["result"]["code"] == "200.300.404"
+
+
+@probe("amount-as-number")
+def opp_contract(mock: MockServer, receiver: Receiver) -> bool:
+    return isinstance(mock.pay().json()["amount"], str)
 
 
 @probe("payment-id-not-hex")

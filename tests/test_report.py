@@ -90,7 +90,7 @@ def records() -> list[dict[str, Any]]:
                           ["opp.encrypted-webhook"], "not verified", failed_rule="opp.encrypted-webhook",
                           message="the profile has no webhook secret")
     error = record("suites/scenarios/overpay/test_unknown.py::test_unknown[status]",
-                   ["overpay.unknown-404"], "error", message="KeyError: 'status'\n")
+                   ["overpay.unknown-404"], "error", message="KeyError: 'status' \x1b[0m\x02\n")
     return [passed, failed, pending, not_verified, error]
 
 

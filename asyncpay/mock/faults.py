@@ -49,8 +49,11 @@ _ALL = (
           "A 200 result answers 404 unknown after its first read."),
     Fault("result-changes", "overpay.result-stable",
           "Every read of a 200 result shows a different updated_at."),
-    Fault("expired-card-accepted", "overpay.invalid-rejected",
-          "A card with an expiry date in the past gives a successful transaction."),
+    Fault("invalid-amount-accepted", "overpay.invalid-rejected",
+          "A request whose amount is not an integer > 0 (or is missing) is processed as valid."),
+    Fault("refusal-undocumented", "overpay.contract",
+          "Synchronous refusals (body not JSON or not wrapped in \"request\") answer "
+          "{\"error\": ...} instead of the documented {message, errors}."),
     # --- Overpay: unknown ids and retention ---------------------------------------------
     Fault("unknown-with-200", "overpay.unknown-404",
           "A request_id never issued answers {status: unknown} with HTTP 200."),
@@ -119,6 +122,8 @@ _ALL = (
           "Pending payments stay pending forever, even after the shopper's redirect."),
     Fault("undocumented-result-code", "opp.result-code-documented",
           "Successful payments carry result code 123.456.789, in no documented group."),
+    Fault("amount-as-number", "opp.contract",
+          "Payment answers carry amount as a JSON number instead of the documented string."),
     Fault("invalid-accepted", "opp.validation-error",
           "An invalid amount (e.g. \"92.0\") is accepted and the payment succeeds."),
     Fault("payment-id-not-hex", "opp.payment-answer",

@@ -184,7 +184,10 @@ class OppApi:
         return code
 
     def _render(self, payment: Payment) -> dict[str, Any]:
-        return render(payment, self.rt.clock.now(), self.rt.config.entity_id)
+        body = render(payment, self.rt.clock.now(), self.rt.config.entity_id)
+        if self.faults.on("amount-as-number") and "amount" in body:
+            body["amount"] = float(body["amount"])
+        return body
 
     def _throttled(self, payment: Payment) -> bool:
         limit = self.rt.config.status_reads_per_minute

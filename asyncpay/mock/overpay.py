@@ -78,7 +78,7 @@ class OverpayApi:
             return refused
         body = await _request_object(request)
         if isinstance(body, Response):
-            return body
+            return self._refusal(body)
         now = self.rt.clock.now()
         task = Task(str(uuid.uuid4()), request.path_params["kind"], body,
                     str(request.base_url).rstrip("/"), now)
@@ -94,6 +94,11 @@ class OverpayApi:
         if self.faults.on("task-without-status-url"):
             del answer["status_url"]
         return JSONResponse(answer)
+
+    def _refusal(self, refusal: Response) -> Response:
+        if self.faults.on("refusal-undocumented"):
+            return JSONResponse({"error": "bad request"}, refusal.status_code)
+        return refusal
 
     async def status(self, request: Request) -> Response:
         request_id = request.path_params["request_id"]
@@ -143,7 +148,7 @@ class OverpayApi:
             return refused
         body = await _request_object(request)
         if isinstance(body, Response):
-            return body
+            return self._refusal(body)
         outcome = self._decide(request.path_params["kind"], body, str(request.base_url).rstrip("/"))
         return JSONResponse(outcome.body, outcome.status)
 
@@ -186,8 +191,11 @@ class OverpayApi:
         now = self.rt.clock.now()
         if request.get("description") == FAIL_THE_TASK:
             return Outcome(TASK_FAILURE_STATUS, dict(TASK_FAILURE))
-        errors = validate(kind, request, now, self.store.transactions,
-                          check_expiry=not self.faults.on("expired-card-accepted"))
+        errors = validate(kind, request, now, self.store.transactions)
+        if self.faults.on("invalid-amount-accepted"):
+            errors.pop("amount", None)
+            if not isinstance(request.get("amount"), int) or request["amount"] <= 0:
+                request = {**request, "amount": 1}
         if errors:
             return Outcome(422, error_body(errors))
         if self._duplicate(request, now):

@@ -33,8 +33,7 @@ EXPIRED = "Date is expired"
 Errors = dict[str, Any]  # field → [messages], or nested object → Errors
 
 
-def validate(kind: str, request: dict[str, Any], now: float, known_uids: Container[str],
-             check_expiry: bool = True) -> Errors:
+def validate(kind: str, request: dict[str, Any], now: float, known_uids: Container[str]) -> Errors:
     """Every documented constraint ``request`` breaks; empty when it is valid.
 
     ``known_uids`` answers ``in`` for the transactions a capture/void/refund may refer to.
@@ -67,7 +66,7 @@ def validate(kind: str, request: dict[str, Any], now: float, known_uids: Contain
         if request.get(name) is not None and not isinstance(request[name], dict):
             errors[name] = ["must be an object"]
     if kind in CARD_KINDS:
-        card_errors = _card_errors(request.get("credit_card"), now, check_expiry)
+        card_errors = _card_errors(request.get("credit_card"), now)
         if card_errors:
             errors["credit_card"] = card_errors
     if kind in PARENT_KINDS:
@@ -105,7 +104,7 @@ def error_body(errors: Errors, message: str | None = None) -> dict[str, Any]:
     return {"message": message, "errors": errors}
 
 
-def _card_errors(card: Any, now: float, check_expiry: bool) -> Errors:
+def _card_errors(card: Any, now: float) -> Errors:
     if card is None:
         return {"base": [BLANK]}
     if not isinstance(card, dict):
@@ -125,7 +124,7 @@ def _card_errors(card: Any, now: float, check_expiry: bool) -> Errors:
         errors["exp_year"] = [BLANK]
     elif year is None or not 1000 <= year <= 9999:
         errors["exp_year"] = ["is invalid"]
-    if "exp_month" not in errors and "exp_year" not in errors and check_expiry:
+    if "exp_month" not in errors and "exp_year" not in errors:
         today = datetime.fromtimestamp(now, UTC)
         if (year, month) < (today.year, today.month):
             errors["exp_month"] = [EXPIRED]

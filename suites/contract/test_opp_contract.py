@@ -5,17 +5,16 @@ breaks a documented constraint (amount format, currency, paymentType) must be re
 """
 
 import pytest
-import schemathesis
 from schemathesis.generation import GenerationMode
 
 from asyncpay import contracts
 from asyncpay.checks import opp_documented_breach
 from asyncpay.errors import ContractViolation
+from asyncpay.generation import openapi_schema
 
 pytestmark = pytest.mark.opp
 
-schema = schemathesis.openapi.from_dict(contracts.openapi_document("opp"))
-schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+schema = openapi_schema("opp")
 payments = schema.include(method="POST", path_regex=r"^/v1/payments$")
 
 

@@ -8,19 +8,18 @@ expects a synchronous refusal, which the async docs do not promise).
 """
 
 import pytest
-import schemathesis
 from schemathesis.core import NotSet
 from schemathesis.generation import GenerationMode
 
 from asyncpay import contracts
 from asyncpay.checks import overpay_documented_breach
 from asyncpay.errors import ContractViolation
+from asyncpay.generation import openapi_schema
 from asyncpay.lifecycle import Kind, Outcome
 
 pytestmark = pytest.mark.overpay
 
-schema = schemathesis.openapi.from_dict(contracts.openapi_document("overpay"))
-schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+schema = openapi_schema("overpay")
 async_posts = schema.include(method="POST", path_regex=r"^/async/transactions/")
 
 

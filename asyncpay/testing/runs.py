@@ -1,0 +1,127 @@
+"""Run the suites the way a user does — ``python -m pytest suites --profile FILE`` in a fresh
+process — under a hard timeout, and keep what came out: exit code, output, reports, time and
+peak memory.
+
+>>> path.write_text(profile_toml(overpay=gateway.url, opp=gateway.url, timing=FAST_TIMING))
+>>> run = run_suites(["suites/scenarios"], profile=path, reports=tmp / "reports", cwd=ROOT)
+>>> run.returncode, run.failed_rules()
+(1, {'overpay.retention-expiry'})
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from asyncpay.profile import MOCK_ENTITY_ID, MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN
+
+#: The mock's credentials, as a profile names them (``*_env`` keys) and the run's environment holds them.
+CREDENTIALS = {
+    "MOCK_SHOP_ID": MOCK_SHOP_ID,
+    "MOCK_SECRET_KEY": MOCK_SECRET_KEY,
+    "MOCK_ENTITY_ID": MOCK_ENTITY_ID,
+    "MOCK_TOKEN": MOCK_TOKEN,
+}
+#: Short real-time bounds: a hostile gateway costs seconds, not minutes.
+FAST_TIMING: dict[str, float | str] = {
+    "request_timeout": 2, "processing_timeout": 5, "notification_timeout": 3, "max_wait": 5,
+    "retention": 4, "poll_interval": 0.2, "clock": "real",
+}
+# Variables that would change what the run does behind the profile's back.
+_DROPPED_PREFIXES = ("PYTEST_", "ASYNCPAY_", "COV_")
+# Without bytecode files pytest re-rewrites the plugins' modules on every start (~3 s a run).
+_DROPPED = ("PYTHONDONTWRITEBYTECODE",)
+
+
+def profile_toml(*, overpay: str | None = None, opp: str | None = None,
+                 timing: Mapping[str, float | str] | None = None, name: str = "test target",
+                 extra: str = "") -> str:
+    """A profile for the mock's credentials (read from ``CREDENTIALS``), on the given servers."""
+    lines = [f"name = {json.dumps(name)}"]
+    timing_lines = [f"{key} = {json.dumps(value)}" for key, value in (timing or {}).items()]
+    if overpay is not None:
+        lines += ["[overpay]", f"base_url = {json.dumps(overpay)}", 'shop_id_env = "MOCK_SHOP_ID"',
+                  'secret_key_env = "MOCK_SECRET_KEY"', "[overpay.timing]", *timing_lines]
+    if opp is not None:
+        lines += ["[opp]", f"base_url = {json.dumps(opp)}", 'entity_id_env = "MOCK_ENTITY_ID"',
+                  'token_env = "MOCK_TOKEN"', "[opp.timing]", *timing_lines]
+    return "\n".join(lines) + "\n" + extra
+
+
+@dataclass
+class SuiteRun:
+    returncode: int
+    output: str
+    elapsed: float  # seconds
+    hung: bool  # killed at the hard timeout
+    max_rss: int  # bytes: the run's peak resident memory
+    reports: Path
+
+    def tail(self, chars: int = 4000) -> str:
+        return self.output[-chars:]
+
+    def summary(self) -> dict[str, Any]:
+        path = self.reports / "summary.json"
+        if not path.is_file():
+            raise AssertionError(f"the run wrote no {path}; its output ends:\n{self.tail()}")
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+
+    def checks(self) -> list[dict[str, Any]]:
+        return list(self.summary()["checks"])
+
+    def failed_rules(self) -> set[str]:
+        return {c["failed_rule"] for c in self.checks() if c["verdict"] == "failed"}
+
+    def reports_size(self) -> int:
+        return sum(path.stat().st_size for path in self.reports.rglob("*") if path.is_file())
+
+
+def run_suites(paths: Iterable[str], *, profile: Path | None, reports: Path, cwd: Path,
+               timeout: float = 120.0, args: Iterable[str] = ()) -> SuiteRun:
+    """``python -m pytest PATHS -q --profile PROFILE --reports-dir REPORTS`` in ``cwd``.
+
+    The run is killed (by its pid) if it is still going after ``timeout`` seconds; ``hung``
+    then says so.
+    """
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(_DROPPED_PREFIXES) and key not in _DROPPED}
+    env.update(CREDENTIALS, HYPOTHESIS_PROFILE="ci")
+    command = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider",
+               "--reports-dir", str(reports), *args]
+    if profile is not None:
+        command += ["--profile", str(profile)]
+    log = reports.parent / f"{reports.name}-output.txt"
+    reports.parent.mkdir(parents=True, exist_ok=True)
+    fired = threading.Event()
+    started = time.monotonic()
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+
+    def kill() -> None:
+        fired.set()
+        process.kill()
+
+    killer = threading.Timer(timeout, kill)
+    killer.start()
+    try:
+        # wait4, not wait: it also reports the run's own peak memory.
+        _, status, usage = os.wait4(process.pid, 0)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        killer.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return SuiteRun(returncode=process.returncode, output=log.read_text(encoding="utf-8", errors="replace"),
+                    elapsed=time.monotonic() - started, hung=fired.is_set(),
+                    max_rss=usage.ru_maxrss * 1024, reports=reports)
