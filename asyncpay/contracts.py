@@ -34,6 +34,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from asyncpay.errors import ContractViolation, HarnessError
+from asyncpay.recording import current as current_recording
 
 __all__ = [
     "CONTRACTS_DIR",
@@ -164,6 +165,9 @@ def check(name: str, instance: Any, *, rule: str, what: str) -> None:
     """
     found = problems(name, instance)
     if not found:
+        recording = current_recording()
+        if recording is not None:
+            recording.shape(name)  # contract coverage: this shape was seen and validated
         return
     shown = "; ".join(found[:3])
     if len(found) > 3:

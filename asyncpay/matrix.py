@@ -81,6 +81,17 @@ def run_one(fault: str | None, *, paths: tuple[str, ...] = ("suites",), timeout:
     return Row(fault, rule, code, failed_rules, failed_checks, seconds, output[-2000:])
 
 
+def save_row(row: Row, directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    name = row.fault or "clean"
+    (directory / f"{name}.json").write_text(json.dumps(row.__dict__))
+
+
+def load_rows(directory: Path) -> list[Row]:
+    rows = [Row(**json.loads(p.read_text())) for p in sorted(directory.glob("*.json"))]
+    return sorted(rows, key=lambda r: (r.fault is not None, r.fault or ""))
+
+
 def run_matrix(faults: list[str] | None = None, *, jobs: int = 2, clean: bool = True) -> list[Row]:
     names: list[str | None] = list(faults if faults is not None else sorted(FAULTS))
     if clean:

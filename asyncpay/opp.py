@@ -100,7 +100,6 @@ class OppMerchant:
                                     expected="HTTP 200 with a payment (declines are 200 too)",
                                     received=answer.summary())
         contracts.check("opp/payment", answer.json, rule="opp.payment-answer", what="payment answer")
-        self.client.recording.shape("opp/payment")
         body = answer.json
         self.result_group(body["result"]["code"], "payment answer")
         self.same_payment(body, form, "opp.payment-answer", "payment answer")
@@ -164,7 +163,6 @@ class OppMerchant:
                                     expected={"id": payment.id}, received={"id": query["id"]})
         contracts.check("opp/notification-query", query, rule="opp.resource-path",
                         what="notification query")
-        self.client.recording.shape("opp/notification-query")
         # Refuses (without any request) a path that would leave the configured server.
         self.client.resolve(query["resourcePath"], rule="opp.resource-path", what="resourcePath")
         return query["resourcePath"]
@@ -201,7 +199,6 @@ class OppMerchant:
             raise ContractViolation("opp.status-read", f"reading {resource_path} was not answered 200",
                                     expected="HTTP 200 with the payment's status", received=answer.summary())
         contracts.check("opp/status", answer.json, rule="opp.status-read", what=f"status read of {resource_path}")
-        self.client.recording.shape("opp/status")
         body = answer.json
         self.same_payment(body, payment.form, "opp.status-read", "status read", payment_id=payment.id)
         group = self.result_group(body["result"]["code"], "status read")

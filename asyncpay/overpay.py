@@ -131,7 +131,6 @@ class OverpayGateway:
                 received=answer.summary())
         contracts.check("overpay/task", answer.json, rule="overpay.task-answer",
                         what=f"answer to POST /async/transactions/{operation}")
-        self.recording.shape("overpay/task")
         body = answer.json
         for key in ("status_url", "response_url"):
             self.client.resolve(body[key], rule="overpay.urls-on-gateway", what=key)
@@ -149,8 +148,16 @@ class OverpayGateway:
         at = self.clock.now()
         kind = self.model(task).observe(which, answer, at)
         self.recording.event(task.request_id, f"{which}:{kind.value}", show(answer), at)
-        self.recording.shape(_shape_of(which, kind, answer))
+        if kind in (Kind.RESULT, Kind.ERROR):
+            self._note_result_shape(answer)
         return kind, answer
+
+    def _note_result_shape(self, answer: Answer) -> None:
+        """Which documented result shape this was, for contract coverage (already validated)."""
+        for name in ("overpay/transaction-response", "overpay/error", "overpay/task-error"):
+            if contracts.conforms(name, answer.json):
+                self.recording.shape(name)
+                return
 
     def wait_completed(self, task: Task) -> tuple[Kind, Answer]:
         """Poll the status URL until the task is no longer processing (documented: completes)."""
@@ -199,24 +206,12 @@ class OverpayGateway:
                                     expected="HTTP 200 {transactions: [...]}", received=answer.summary())
         contracts.check("overpay/tracking-query", answer.json, rule="overpay.tracking-query",
                         what=f"answer to GET /v2/transactions/tracking_id/{tracking_id}")
-        self.recording.shape("overpay/tracking-query")
         return answer
 
     def uid_query(self, uid: str) -> Answer:
         answer = self.client.send("GET", f"/transactions/{uid}", rule="overpay.uid-query",
                                   label="uid query")
         return answer
-
-
-def _shape_of(which: str, kind: Kind, answer: Answer) -> str:
-    return {
-        Kind.PROCESSING: "overpay/status-processing",
-        Kind.COMPLETED: "overpay/status-completed",
-        Kind.UNKNOWN: "overpay/status-unknown",
-        Kind.RESULT: "overpay/result",
-        Kind.ERROR: "overpay/error" if isinstance(answer.json, dict) and "errors" in answer.json
-        else "overpay/task-error",
-    }[kind]
 
 
 def make_client(target: OverpayTarget, redactor: Any, **kwargs: Any) -> GatewayClient:

@@ -21,7 +21,7 @@ import pytest
 
 from asyncpay.errors import ContractViolation, HarnessError, NotVerified, Pending, ProfileError
 from asyncpay.profile import Profile, embedded_profile, load_profile
-from asyncpay.recording import Recording
+from asyncpay.recording import Recording, activate
 from asyncpay.redaction import Redactor
 from asyncpay.rules import RULES
 
@@ -223,6 +223,7 @@ def recording(request: pytest.FixtureRequest) -> Recording:
     rec = request.node.stash.get(_ITEM_RECORDING, None)
     if rec is None:
         rec = request.node.stash[_ITEM_RECORDING] = Recording()
+    activate(rec)
     return rec
 
 

@@ -7,6 +7,7 @@ of a test it becomes part of the run's evidence (see ``report.py``).
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -65,3 +66,15 @@ class Recording:
             "events": [e.to_dict() for e in self.events],
             "shapes": dict(self.shapes),
         }
+
+
+_CURRENT: ContextVar[Recording | None] = ContextVar("asyncpay_recording", default=None)
+
+
+def activate(recording: Recording | None) -> None:
+    """Make ``recording`` the one validated shapes are noted in (the plugin does it per test)."""
+    _CURRENT.set(recording)
+
+
+def current() -> Recording | None:
+    return _CURRENT.get()

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from asyncpay import client as client_module
 from asyncpay.client import GatewayClient, basic, bearer
 from asyncpay.errors import ContractViolation, TransportViolation
 from asyncpay.receiver import Receiver
@@ -261,8 +262,8 @@ def test_an_endless_answer_is_cut_at_the_size_limit() -> None:
 def test_an_answer_dripping_past_the_timeout_is_cut(monkeypatch: pytest.MonkeyPatch) -> None:
     # The client's clock moves one second per look: every chunk "arrives" a second later.
     ticks = iter(range(10_000))
-    monkeypatch.setattr("asyncpay.client.time", SimpleNamespace(monotonic=lambda: float(next(ticks)),
-                                                                time=lambda: 0.0))
+    monkeypatch.setattr(client_module, "time", SimpleNamespace(monotonic=lambda: float(next(ticks)),
+                                                               time=lambda: 0.0))
     body = Body(*(b" " for _ in range(100)))
     gateway = Gateway(lambda request: httpx.Response(200, stream=body))
 

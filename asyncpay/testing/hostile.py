@@ -75,6 +75,7 @@ _CHUNK = 64 << 10
 _HEAD_LIMIT = 64 << 10
 _NOTIFY_CONCURRENCY = 25
 _STOP_CHECK = 0.05  # seconds: how soon a hanging request notices the gateway stopping
+_DRAIN = 10.0  # seconds stop() waits for notifications under way to be sent
 
 ROUTES: dict[str, tuple[str, re.Pattern[str]]] = {
     "overpay-create": ("POST", re.compile(r"/async/transactions/[^/]+")),
@@ -163,6 +164,8 @@ class HostileApp:
         self.hits: Counter[str] = Counter()
         self.notifications: list[str] = []  # resourcePaths this gateway sent itself
         self._lock = threading.Lock()
+        self._sending = 0  # notification rounds under way
+        self.idle = threading.Condition(self._lock)
         self._tasks: set[asyncio.Task[None]] = set()
         self._variants = itertools.count()
         handlers: dict[str, Callable[[str, Scope, Receive, Send], Awaitable[None]]] = {
@@ -258,12 +261,27 @@ class HostileApp:
         answer = await self._forward(scope, urlencode(form).encode())
         body = answer.json()
         if hook and answer.status == 200 and isinstance(body, dict) and isinstance(body.get("id"), str):
+            with self._lock:
+                self._sending += 1
             task = asyncio.get_running_loop().create_task(self._notify(hook, body["id"]))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         await _reply(send, answer.status, answer.headers, answer.body)
 
     async def _notify(self, hook: str, payment_id: str) -> None:
+        try:
+            await self._send_notifications(hook, payment_id)
+        finally:
+            with self.idle:
+                self._sending -= 1
+                self.idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no notification round is under way; False if one still is."""
+        with self.idle:
+            return self.idle.wait_for(lambda: self._sending == 0, timeout)
+
+    async def _send_notifications(self, hook: str, payment_id: str) -> None:
         await asyncio.sleep(self.notify_after)
         if self.mode.name == "leak-resource-path":
             evil = self._evil()
@@ -449,6 +467,9 @@ class HostileGateway:
         return self
 
     def stop(self) -> None:
+        # Let notifications under way go out: cut off mid-connect they would leave the
+        # server's loop with half-made connections.
+        self.app.wait_idle(_DRAIN)
         self._stopping.set()
         if self._server is not None:
             self._server.stop()

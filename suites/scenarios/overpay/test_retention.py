@@ -19,8 +19,13 @@ def test_result_kept_for_retention_then_unknown_on_both_urls(overpay):
     expiry = task.created_hi + retention + slack
     if not overpay.clock.can_wait(expiry - overpay.clock.now()):
         raise Pending("overpay.retention-expiry",
-                      f"task {task.request_id} expires at {expiry:.0f} (retention {retention:g} s); "
-                      "the ledger in reports/ checks it on a later run", due=expiry)
+                      f"task {task.request_id} expires {expiry - overpay.clock.now():.0f} s from now "
+                      f"(retention {retention:g} s); reports/ledger.json keeps it for a later run",
+                      due=expiry,
+                      data={"gateway": "overpay", "base_url": overpay.target.base_url,
+                            "request_id": task.request_id, "status_url": task.status_url,
+                            "response_url": task.response_url, "created_lo": task.created_lo,
+                            "created_hi": task.created_hi, "retention": retention})
 
     # Just before the retention ends (counted from creation): still there, both URLs.
     overpay.clock.advance(task.created_lo + retention - 2 * slack - overpay.clock.now())

@@ -1,0 +1,47 @@
+"""Retention checks left pending by earlier runs (reports/ledger.json), made once they are due."""
+
+import time
+from pathlib import Path
+
+import pytest
+
+from asyncpay import ledger
+from asyncpay.errors import ContractViolation, NotVerified, Pending
+from asyncpay.lifecycle import Kind, Outcome, Task, TaskModel
+from asyncpay.plugin import RESOLVES
+
+pytestmark = pytest.mark.overpay
+
+
+def pytest_generate_tests(metafunc):
+    if "entry" not in metafunc.fixturenames:
+        return
+    path = Path(metafunc.config.getoption("--reports-dir")) / "ledger.json"
+    try:
+        entries = [e for e in ledger.load(path) if e.rule == "overpay.retention-expiry"]
+    except Exception:  # an unreadable ledger is reported by the test, not by collection
+        entries = []
+    metafunc.parametrize("entry", entries or [None], ids=[e.id for e in entries] or ["no-entry"])
+
+
+@pytest.mark.rule("overpay.retention-expiry")
+def test_pending_expiry_from_an_earlier_run(overpay, entry, request):
+    if entry is None:
+        raise NotVerified("overpay.retention-expiry", "reports/ledger.json holds no retention check")
+    data = entry.data
+    if data.get("base_url") != overpay.target.base_url:
+        raise NotVerified("overpay.retention-expiry",
+                          f"ledger entry {entry.id} is for {data.get('base_url')}, not this target")
+    if not entry.is_due(time.time()):
+        raise Pending("overpay.retention-expiry", f"task {data['request_id']} is due at "
+                      f"{ledger.iso(entry.due)}", due=entry.due, data=data)
+    request.node.stash[RESOLVES] = entry.id
+    task = Task(data["request_id"], data["status_url"], data["response_url"], "payments", {},
+                Outcome.SUCCESSFUL, data["created_lo"], data["created_hi"], "ledger")
+    model = TaskModel(task, data["retention"], overpay.slack)
+    overpay.models[task.request_id] = model
+    for which in ("status", "result"):
+        kind, answer = overpay.read(task, which)  # the model: expired → only 404 unknown
+        if kind is not Kind.UNKNOWN:
+            raise ContractViolation("overpay.retention-expiry", f"{which} URL still answers after retention",
+                                    expected="HTTP 404 unknown", received=answer.summary())
