@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
+import threading
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,8 +77,8 @@ class Answer:
                 self._json = json.loads(self.body) if self.body else None
                 if not self.body:
                     self._json_error = "empty body"
-            except ValueError as exc:
-                self._json_error = f"not JSON: {exc}"
+            except (ValueError, RecursionError) as exc:
+                self._json_error = f"not JSON (or nested too deep): {type(exc).__name__}"
 
     @property
     def json(self) -> Any:
@@ -122,6 +125,9 @@ class GatewayClient:
             follow_redirects=False,
             trust_env=False,  # never route credentials through a proxy from the environment
             transport=transport,
+            # One connection per exchange: the watchdog below may have to cut a socket, and a
+            # kept-alive one could carry a half-read answer into the next exchange.
+            limits=httpx.Limits(max_keepalive_connections=0),
             headers={"User-Agent": "asyncpay", "Accept-Encoding": "gzip, deflate"},
         )
 
@@ -137,7 +143,8 @@ class GatewayClient:
         except Exception:
             raise ContractViolation(rule or self.origin_rule, f"{what} is not a valid URL; not requested",
                                     expected=f"a URL on {self.base_url}", received=url) from None
-        if not parsed.is_absolute_url or origin_of(parsed) != self.origin or "\\" in url:
+        if (not parsed.is_absolute_url or origin_of(parsed) != self.origin or "\\" in url
+                or parsed.userinfo):
             raise ContractViolation(
                 rule or self.origin_rule,
                 f"{what} leads off the configured server; it was not requested",
@@ -188,12 +195,36 @@ class GatewayClient:
         if self.on_send is not None:
             self.on_send()
         started, t0 = time.time(), time.monotonic()
+        # httpx bounds each socket read, not the exchange: a gateway dripping its headers a byte
+        # at a time would hold us for hours. A watchdog cuts the socket at the deadline.
+        sockets: list[socket.socket] = []
+        expired = threading.Event()
+
+        def trace(event: str, info: dict[str, Any]) -> None:
+            if event == "connection.connect_tcp.complete":
+                stream = info.get("return_value")
+                sock = stream.get_extra_info("socket") if stream is not None else None
+                if sock is not None:
+                    sockets.append(sock)
+
+        def expire() -> None:
+            expired.set()
+            for sock in sockets:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        watchdog = threading.Timer(self.timeout, expire)
+        watchdog.daemon = True
         status: int | None = None
         response_headers = httpx.Headers()
         body = b""
         error: str | None = None
         try:
-            request = self._http.build_request(method, target, headers=request_headers, content=content)
+            request = self._http.build_request(method, target, headers=request_headers, content=content,
+                                               extensions={"trace": trace})
+            watchdog.start()
             response = self._http.send(request, stream=True)
             try:
                 status = response.status_code
@@ -211,12 +242,19 @@ class GatewayClient:
                 expected=f"an HTTP answer within {self.timeout:g} s (profile request_timeout)",
                 received=f"{type(exc).__name__} after {time.monotonic() - t0:.1f} s") from None
         except httpx.HTTPError as exc:
+            if expired.is_set():
+                error = "no complete answer within the request timeout"
+                raise TransportViolation(
+                    "transport.answers", f"{method} {self.redactor.url(str(target))} got no complete answer",
+                    expected=f"an HTTP answer within {self.timeout:g} s (profile request_timeout)",
+                    received=f"still incomplete after {time.monotonic() - t0:.1f} s") from None
             error = f"{type(exc).__name__}: {exc}"
             raise TransportViolation(
                 "transport.answers", f"{method} {self.redactor.url(str(target))} failed at the transport level",
                 expected="a complete HTTP answer",
                 received=self.redactor.text(f"{type(exc).__name__}: {exc}" or type(exc).__name__)) from None
         finally:
+            watchdog.cancel()
             self.recording.exchange(Exchange(
                 method=method,
                 url=self.redactor.url(str(target)),
@@ -263,10 +301,15 @@ class GatewayClient:
         encoding = response.headers.get("content-encoding", "").lower()
         if encoding in ("gzip", "deflate", "br", "zstd") and raw:
             # Decode here, still bounded, rather than trusting httpx to inflate a bomb.
-            import zlib
             if encoding in ("gzip", "deflate"):
                 decoder = zlib.decompressobj(zlib.MAX_WBITS | 32)
-                raw = decoder.decompress(raw, self.max_body + 1)
+                try:
+                    raw = decoder.decompress(raw, self.max_body + 1)
+                except zlib.error as exc:
+                    raise TransportViolation(
+                        "transport.answers", f"answer to {response.request.method} is not valid {encoding}",
+                        expected=f"a body encoded as its Content-Encoding ({encoding}) says",
+                        received=str(exc)) from None
                 if len(raw) > self.max_body:
                     raise TransportViolation(
                         "transport.answers", "compressed answer inflates past the size limit",

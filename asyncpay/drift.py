@@ -137,9 +137,12 @@ def field_inventory(records: Iterable[Mapping[str, Any]]) -> Inventory:
                 continue
             try:
                 body = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue  # cut at the body limit, or not JSON after all
-            shape = _shape_of(body, candidates)
+            try:
+                shape = _shape_of(body, candidates)
+            except RecursionError:
+                continue  # nested deeper than any documented answer: no fields to inventory
             if shape is not None:
                 _walk(body, "", 0, found.setdefault(shape, {}))
     return {shape: {path: sorted(types) for path, types in sorted(paths.items())}

@@ -194,7 +194,7 @@ def _body(text: str) -> str:
     if text and text.lstrip()[:1] in ("{", "["):
         try:
             text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     return text if len(text) <= MAX_BODY else f"{text[:MAX_BODY]}… ({len(text)} chars)"
 

@@ -24,7 +24,7 @@ from asyncpay.mock import FAULTS
 from asyncpay.rules import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUEST_TIMEOUT = 2.0  # the mock answers in milliseconds; a hanging fault should cost little
+REQUEST_TIMEOUT = 1.0  # the mock answers in milliseconds; a hanging fault should cost little
 
 
 @dataclass

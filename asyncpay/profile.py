@@ -11,6 +11,7 @@ gateways, on a virtual clock. Credentials are only ever read from environment va
 from __future__ import annotations
 
 import copy
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -197,6 +198,8 @@ class _Section:
 
     def positive(self, key: str, default: float) -> float:
         value = self.get(key, float, default)
+        if not math.isfinite(value):
+            raise ProfileError(f"{self.where(key)}: must be a finite number, got {value}")
         if value < 0:
             raise ProfileError(f"{self.where(key)}: must not be negative, got {value}")
         return value
@@ -325,7 +328,7 @@ def load_profile(path: Path, faults: list[str] | None = None) -> Profile:
     rec = _Section(where, "receiver", top.get("receiver", dict, {}))
     listen = rec.get("listen", str, "127.0.0.1:0")
     host, _, port = listen.rpartition(":")
-    if not host or not port.isdigit():
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise ProfileError(f"{rec.where('listen')}: expected HOST:PORT, got {listen!r}")
     public_url = rec.url("public_url") if "public_url" in rec.data else None
     rec.finish()

@@ -1,12 +1,16 @@
-"""The mutation matrix's table, printed once at the end of the project's test run."""
+"""The mutation matrix's table, printed at the end of a test run that ran the matrix."""
 
 from asyncpay.matrix import ROOT, load_rows, table
+
+MATRIX = "test_mutation_matrix.py::"
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if hasattr(config, "workerinput"):
         return
-    rows = load_rows(ROOT / "reports" / "mutation-matrix")
+    ran = any(MATRIX in getattr(report, "nodeid", "")
+              for reports in terminalreporter.stats.values() for report in reports)
+    rows = load_rows(ROOT / "reports" / "mutation-matrix") if ran else []
     if not rows:
         return
     text = table(rows)

@@ -20,7 +20,7 @@ from asyncpay.testing.runs import SuiteRun, profile_toml, run_suites
 ROOT = Path(__file__).resolve().parent.parent
 RETENTION = 4  # seconds: short, so a run sees results kept and then expired
 MOCK_ARGS = ["--clock", "real", "--retention", str(RETENTION), "--processing-delay", "0.5",
-             "--pending-delay", "1"]
+             "--pending-delay", "0.5"]
 TIMING: dict[str, float | str] = {"retention": RETENTION, "max_wait": 30, "poll_interval": 0.2,
                                   "processing_timeout": 10, "notification_timeout": 10, "clock": "real"}
 TASK_FAILURE = '[overpay.outcomes.task_failure]\ndescription = "asyncpay-mock: fail the task"\n'

@@ -49,30 +49,22 @@ class Case:
         return self.mode
 
 
-def _xfail_client_bug(case: Case, bug: str) -> object:
-    return pytest.param(case, id=case.mode, marks=pytest.mark.xfail(strict=True, reason=bug))
-
-
 CASES = [
     # The slow ones first, so the two workers finish together.
     Case("hang", (TASK_ANSWER_ONE, OPP_FLOW_MAIN), ("transport.answers",), READS),
     Case("drip", (TASK_ANSWER_ONE,), ("transport.answers",), ("overpay-create",)),
     Case("redirect", (TASK_ANSWER, COMPLETION, OPP_FLOW), ("transport.no-redirect",)),
-    Case("wrong-content-type", (TASK_ANSWER, COMPLETION, OPP_FLOW), ()),
+    # JSON under a lying media type is judged on its JSON: no documented rule names Content-Type.
+    Case("wrong-content-type", (TASK_ANSWER, COMPLETION, OPP_FLOW_MAIN), ()),
     Case("reset", (TASK_ANSWER, COMPLETION), ("transport.answers",)),
     Case("flood", (TASK_ANSWER, COMPLETION), ("transport.answers",), READS),
     Case("gzip-bomb", (TASK_ANSWER, COMPLETION), ("transport.answers",), READS),
     Case("leak-urls", (TASK_ANSWER, COMPLETION), ("overpay.urls-on-gateway",)),
     Case("garbage", (TASK_ANSWER, OPP_FLOW_MAIN), ("overpay.task-answer", "opp.payment-answer"),
          ("overpay-create", "opp-pay")),
-    _xfail_client_bug(
-        Case("bad-encoding", (TASK_ANSWER,), ("transport.answers",), ("overpay-create",)),
-        "client.py: zlib.error from a body that is not what its Content-Encoding says escapes "
-        "GatewayClient._read_bounded, so the test errors without naming a rule"),
-    _xfail_client_bug(
-        Case("deep-json", (TASK_ANSWER,), ("overpay.task-answer",), ("overpay-create",)),
-        "client.py: RecursionError from json.loads of deeply nested JSON escapes Answer._parse, "
-        "so the test errors without naming a rule"),
+    Case("bad-encoding", (TASK_ANSWER,), ("transport.answers",), ("overpay-create",)),
+    Case("deep-json", (TASK_ANSWER,), ("overpay.task-answer",), ("overpay-create",)),
+    Case("slow-headers", (TASK_ANSWER,), ("transport.answers",)),
 ]
 
 
@@ -88,7 +80,7 @@ def _attacked(case: Case, tmp_path: Path) -> tuple[SuiteRun, HostileGateway, lis
         return run, gateway, evil.requests()
 
 
-def _assert_failed_safely(case: Case, run: SuiteRun, gateway: HostileGateway,
+def _assert_survived(case: Case, run: SuiteRun, gateway: HostileGateway,
                           requests_at_evil: list[ReceivedRequest]) -> None:
     assert not run.hung, f"the run hung: killed after {HARD_TIMEOUT:g} s; output ends:\n{run.tail()}"
     assert run.elapsed < BOUND, f"the run took {run.elapsed:.0f} s; output ends:\n{run.tail()}"
@@ -96,6 +88,9 @@ def _assert_failed_safely(case: Case, run: SuiteRun, gateway: HostileGateway,
     # error, usage error), anything else a crash.
     assert run.returncode == (1 if case.rules else 0), \
         f"exit code {run.returncode}; output ends:\n{run.tail()}"
+    # An uncaught exception also exits with 1: the reports tell a finished run from a crash.
+    assert (run.reports / "summary.json").is_file(), f"the run crashed; output ends:\n{run.tail()}"
+    assert "INTERNALERROR" not in run.output, run.tail()
     assert sum(gateway.hits.values()) > 0, "the attack was never made: the run proves nothing"
 
     with_credentials = [r for r in requests_at_evil if "authorization" in r.headers]
@@ -120,15 +115,15 @@ def _assert_failed_safely(case: Case, run: SuiteRun, gateway: HostileGateway,
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_a_hostile_gateway_fails_the_run_safely(case: Case, tmp_path: Path) -> None:
-    _assert_failed_safely(case, *_attacked(case, tmp_path))
+    _assert_survived(case, *_attacked(case, tmp_path))
 
 
 def test_leaked_resource_paths_are_refused_in_both_forms(tmp_path: Path) -> None:
-    """Protocol-relative and absolute resourcePaths: each one quoted, refused, never followed."""
+    # The gateway alternates //host:port/... and http://host:port/...: one per payment.
     case = Case("leak-resource-path", (OPP_FLOW,), ("opp.resource-path",))
     run, gateway, requests_at_evil = _attacked(case, tmp_path)
 
-    _assert_failed_safely(case, run, gateway, requests_at_evil)
+    _assert_survived(case, run, gateway, requests_at_evil)
     sent = gateway.notifications
     assert sorted(path.split("/")[0] for path in sent) == ["", "http:"], sent  # //host… and http://…
     for path in sent:
@@ -136,10 +131,10 @@ def test_leaked_resource_paths_are_refused_in_both_forms(tmp_path: Path) -> None
 
 
 def test_a_notification_flood_is_absorbed(tmp_path: Path) -> None:
-    """Hundreds of duplicate notifications neither topple the receiver nor change the verdict."""
+    # Duplicates are not forbidden (the docs are silent): a flood of them must change nothing.
     case = Case("notification-flood", (OPP_FLOW,), ())
     run, gateway, requests_at_evil = _attacked(case, tmp_path)
 
-    _assert_failed_safely(case, run, gateway, requests_at_evil)
+    _assert_survived(case, run, gateway, requests_at_evil)
     assert len(gateway.notifications) > NOTIFICATION_FLOOD  # the last flood may outlast the run
     assert {c["verdict"] for c in run.checks()} == {"passed"}

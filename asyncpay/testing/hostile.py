@@ -109,7 +109,7 @@ MODES: dict[str, Mode] = {mode.name: mode for mode in (
     Mode("wrong-content-type", _ALL, "answers the mock's JSON labelled text/html"),
     Mode("bad-encoding", _ALL, "answers the mock's JSON labelled Content-Encoding: gzip, uncompressed"),
     Mode("deep-json", _ALL, f"answers HTTP 200 with {NESTING:,} nested JSON arrays"),
-    Mode("redirect", _READS, "answers every status read with 302 to the evil origin", needs_evil=True),
+    Mode("redirect", _READS, "answers status and result reads with 302 to the evil origin", needs_evil=True),
     Mode("leak-urls", ("overpay-create",),
          "the task answer's status_url and response_url are on the evil origin", needs_evil=True),
     Mode("leak-resource-path", ("opp-pay",),
@@ -165,7 +165,7 @@ class HostileApp:
         self.notifications: list[str] = []  # resourcePaths this gateway sent itself
         self._lock = threading.Lock()
         self._sending = 0  # notification rounds under way
-        self.idle = threading.Condition(self._lock)
+        self._idle = threading.Condition(self._lock)
         self._tasks: set[asyncio.Task[None]] = set()
         self._variants = itertools.count()
         handlers: dict[str, Callable[[str, Scope, Receive, Send], Awaitable[None]]] = {
@@ -257,7 +257,9 @@ class HostileApp:
         """Pay through the mock without its notification; this gateway sends its own."""
         form = dict(parse_qsl((await Request(scope, receive).body()).decode("utf-8", "replace"),
                               keep_blank_values=True))
-        hook = form.pop("notificationUrl", None) or form.pop("shopperResultUrl", None)
+        # Both go, or the mock would still notify shopperResultUrl itself.
+        notification_url, shopper_result_url = form.pop("notificationUrl", None), form.pop("shopperResultUrl", None)
+        hook = notification_url or shopper_result_url
         answer = await self._forward(scope, urlencode(form).encode())
         body = answer.json()
         if hook and answer.status == 200 and isinstance(body, dict) and isinstance(body.get("id"), str):
@@ -272,14 +274,14 @@ class HostileApp:
         try:
             await self._send_notifications(hook, payment_id)
         finally:
-            with self.idle:
+            with self._idle:
                 self._sending -= 1
-                self.idle.notify_all()
+                self._idle.notify_all()
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no notification round is under way; False if one still is."""
-        with self.idle:
-            return self.idle.wait_for(lambda: self._sending == 0, timeout)
+        with self._idle:
+            return self._idle.wait_for(lambda: self._sending == 0, timeout)
 
     async def _send_notifications(self, hook: str, payment_id: str) -> None:
         await asyncio.sleep(self.notify_after)
