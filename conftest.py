@@ -21,7 +21,7 @@ _COMMON = {
 # Against a gateway every example is real traffic (tasks, polling), so dev and ci do not shrink:
 # the first failing example is reported, with the blob to replay it.
 _NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target]
-settings.register_profile("dev", max_examples=25, phases=_NO_SHRINK, print_blob=True, **_COMMON)
+settings.register_profile("dev", max_examples=10, phases=_NO_SHRINK, print_blob=True, **_COMMON)
 settings.register_profile("ci", max_examples=15, derandomize=True, phases=_NO_SHRINK, print_blob=True,
                           **_COMMON)
 settings.register_profile("smoke", max_examples=5, derandomize=True, phases=_NO_SHRINK, print_blob=True,

@@ -36,7 +36,19 @@ from referencing.jsonschema import DRAFT202012
 from asyncpay.errors import ContractViolation, HarnessError
 from asyncpay.recording import current as current_recording
 
+#: Overpay: the kind in ``POST /async/transactions/{kind}`` → the transaction ``type`` it creates.
+OVERPAY_TRANSACTION_TYPES: dict[str, str] = {
+    "payments": "payment",
+    "authorizations": "authorization",
+    "captures": "capture",
+    "voids": "void",
+    "refunds": "refund",
+    "credits": "credit",
+    "payouts": "payout",
+}
+
 __all__ = [
+    "OVERPAY_TRANSACTION_TYPES",
     "CONTRACTS_DIR",
     "GATEWAYS",
     "ID_BASE",

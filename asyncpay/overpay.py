@@ -28,15 +28,7 @@ from asyncpay.polling import poll
 from asyncpay.profile import OverpayTarget
 from asyncpay.recording import Recording
 
-OPERATION_TYPES = {
-    "payments": "payment",
-    "authorizations": "authorization",
-    "captures": "capture",
-    "voids": "void",
-    "refunds": "refund",
-    "credits": "credit",
-    "payouts": "payout",
-}
+OPERATION_TYPES = contracts.OVERPAY_TRANSACTION_TYPES
 
 _counter = itertools.count(1)
 
@@ -181,12 +173,16 @@ class OverpayGateway:
                     interval=timing.poll_interval, rule="overpay.completes",
                     describe=f"the result of task {task.request_id}", show=lambda r: show(r[1]))
 
-    def completed_result(self, task: Task) -> Answer:
-        """Wait for completion on the status URL, then read the result once."""
+    def outcome(self, task: Task) -> tuple[Kind, Answer]:
+        """Wait for completion on the status URL, then read the result once (unless the status
+        URL already delivered it)."""
         kind, answer = self.wait_completed(task)
         if kind is Kind.COMPLETED:
             kind, answer = self.read(task, "result")
-        return answer
+        return kind, answer
+
+    def completed_result(self, task: Task) -> Answer:
+        return self.outcome(task)[1]
 
     def sibling_url(self, url: str, request_id: str, fresh_id: str, fallback: str) -> str:
         """The gateway's URL for another request_id: its own layout when the id is in it."""

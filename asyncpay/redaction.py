@@ -61,6 +61,7 @@ _PAIR = re.compile(
     r"""(?P<key>"[^"\\\n]{1,64}"|'[^'\\\n]{1,64}'|(?<![\w.\[\]%-])[A-Za-z_][\w.\[\]%-]{0,63})"""
     r"""(?P<sep>\s*[:=]\s*)"""
     r"""(?P<val>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\[redacted\]|[^\s&,;'"{}\[\]()]+)""")
+_URL_QUERY = re.compile(r"""(?P<base>\bhttps?://[^\s?#"'<>]+)\?(?P<query>[^\s#"'<>]+)""", re.IGNORECASE)
 _JSON_LITERALS = frozenset({"null", "true", "false"})
 
 
@@ -180,6 +181,8 @@ class Redactor:
         s = _AUTH_LINE.sub(_auth_line, s)
         s = _COOKIE_LINE.sub(_cookie_line, s)
         s = _AUTH_VALUE.sub(_auth_value, s)
+        # A URL's query first: the pair pattern would read "https: //host/?cvv=1" as one pair.
+        s = _URL_QUERY.sub(lambda m: m.group("base") + "?" + self._form_pairs(m.group("query")), s)
         s = _PAIR.sub(self._pair, s)
         return _PAN_RUN.sub(_pan_run, s)
 
@@ -247,6 +250,9 @@ class Redactor:
         >>> redactor.form("card.number=4200000000000000&card.cvv=123&amount=92.00")
         'card.number=420000******0000&card.cvv=***&amount=92.00'
         """
+        return self.text(self._form_pairs(body))
+
+    def _form_pairs(self, body: str) -> str:
         pairs = []
         for part in body.split("&"):
             name, equals, value = part.partition("=")
@@ -259,7 +265,7 @@ class Redactor:
                 elif _pan_like(unquote_plus(value)):
                     value = _mask_pan(unquote_plus(value))
             pairs.append(f"{name}{equals}{value}")
-        return self.text("&".join(pairs))
+        return "&".join(pairs)
 
     def body(self, body: bytes | str, content_type: str | None) -> str:
         """A body ready to record: by content type (JSON, form, text), then capped at 64 KiB.

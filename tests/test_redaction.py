@@ -313,3 +313,9 @@ def test_logging_filter_survives_a_bad_format_string(redactor: Redactor) -> None
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "%d items", (SECRET,), None)
     RedactingFilter(redactor).filter(record)
     assert SECRET not in record.getMessage()
+
+
+def test_cvv_in_a_url_query_inside_free_text_is_masked() -> None:
+    redactor = Redactor()
+    text = redactor.text("failed: GET https://gw.test/v1/payments?card.cvv=987&entityId=8a82 (timeout)")
+    assert "987" not in text and "card.cvv=***" in text and "entityId=8a82" in text

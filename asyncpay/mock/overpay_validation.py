@@ -9,18 +9,11 @@ from collections.abc import Container
 from datetime import UTC, datetime
 from typing import Any
 
+from asyncpay.contracts import OVERPAY_TRANSACTION_TYPES
 from asyncpay.mock.urls import is_http_url
 
 #: The URL's transaction kind → the transaction type it creates.
-KINDS = {
-    "payments": "payment",
-    "authorizations": "authorization",
-    "captures": "capture",
-    "voids": "void",
-    "refunds": "refund",
-    "credits": "credit",
-    "payouts": "payout",
-}
+KINDS = OVERPAY_TRANSACTION_TYPES
 CARD_KINDS = frozenset({"payments", "authorizations", "credits", "payouts"})
 PARENT_KINDS = frozenset({"captures", "voids", "refunds"})
 

@@ -27,9 +27,7 @@ def _expect_once(overpay, task, first_kind, answer, rule):
 def test_validation_error_returned_once_via_status_then_result(overpay):
     task = overpay.create(Outcome.VALIDATION_ERROR, label="error-once-status")
 
-    kind, answer = overpay.wait_completed(task)
-    if kind is Kind.COMPLETED:
-        kind, answer = overpay.read(task, "result")
+    kind, answer = overpay.outcome(task)
 
     _expect_once(overpay, task, kind, answer, "overpay.error-once")
     assert "errors" in answer.json or "response" in answer.json, answer.summary()
@@ -48,8 +46,6 @@ def test_validation_error_returned_once_via_result_url_only(overpay):
 def test_task_failure_returned_once(overpay):
     task = overpay.create(Outcome.TASK_FAILURE, label="task-failure")
 
-    kind, answer = overpay.wait_completed(task)
-    if kind is Kind.COMPLETED:
-        kind, answer = overpay.read(task, "result")
+    kind, answer = overpay.outcome(task)
 
     _expect_once(overpay, task, kind, answer, "overpay.task-failure-once")

@@ -1,0 +1,77 @@
+"""Speed and memory of suite runs against the embedded mock, written to reports/bench.json.
+
+    python benchmarks/bench.py                 # Overpay suites, all suites, all suites -n 2
+    python benchmarks/bench.py --repeat 3
+
+Each run is a fresh ``pytest`` process, as a user would start it; wall time and the peak
+resident memory of that process (and its xdist workers) are measured. Target: all Overpay
+suites against the mock in under 60 s on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = {
+    "overpay suites": ["suites", "-m", "overpay"],
+    "opp suites": ["suites", "-m", "opp"],
+    "all suites": ["suites"],
+    "all suites -n 2": ["suites", "-n", "2"],
+}
+TARGET_SECONDS = {"overpay suites": 60.0}
+
+
+def measure(args: list[str]) -> dict[str, float | int]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env.setdefault("HYPOTHESIS_PROFILE", "ci")
+    with tempfile.TemporaryDirectory() as reports:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider",
+                               "--reports-dir", reports], cwd=ROOT, env=env, capture_output=True, text=True)
+        seconds = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"pytest {' '.join(args)} failed (exit {done.returncode}):\n{done.stdout[-2000:]}")
+    return {"seconds": round(seconds, 2), "cpu_seconds": round(after.ru_utime - before.ru_utime
+                                                               + after.ru_stime - before.ru_stime, 2),
+            # ru_maxrss of children is the largest single child process (KiB on Linux).
+            "peak_rss_mib": round(after.ru_maxrss / 1024, 1)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--out", default=str(ROOT / "reports" / "bench.json"))
+    args = parser.parse_args()
+    results: dict[str, dict[str, object]] = {}
+    for name, run_args in RUNS.items():
+        samples = [measure(run_args) for _ in range(args.repeat)]
+        seconds = [float(s["seconds"]) for s in samples]
+        results[name] = {"median_seconds": statistics.median(seconds), "samples": samples,
+                         "target_seconds": TARGET_SECONDS.get(name)}
+        line = f"{name:<18} {statistics.median(seconds):6.1f} s  peak {samples[-1]['peak_rss_mib']} MiB"
+        if name in TARGET_SECONDS:
+            line += f"  (target < {TARGET_SECONDS[name]:g} s)"
+        sys.stdout.write(line + "\n")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                               "results": results}, indent=2))
+    failed = [n for n, t in TARGET_SECONDS.items() if float(results[n]["median_seconds"]) >= t]  # type: ignore[arg-type]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
