@@ -283,10 +283,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+#: Every exchange is held to these by the client, so any check that talked to a gateway checks them.
+TRANSPORT_RULES = ("transport.answers", "transport.no-redirect")
+
+
 def _record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | None) -> None:
     rules = _rules_of(item)
     if not rules:
         return
+    rec = item.stash.get(_ITEM_RECORDING, None)
+    if rec is not None and rec.exchanges:
+        rules = rules + [r for r in TRANSPORT_RULES if r not in rules]
     if report.passed:
         verdict, failed_rule, message = "passed", None, ""
     elif isinstance(exc, NotVerified):
@@ -301,7 +308,6 @@ def _record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | N
     else:
         verdict, failed_rule, message = "not verified", None, str(report.longrepr)
     redactor = item.config.stash[_REDACTOR]
-    rec = item.stash.get(_ITEM_RECORDING, None)
     item.config.stash[_RECORDS].append({
         "test": item.nodeid,
         "rules": rules,
