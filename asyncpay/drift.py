@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from asyncpay import contracts
 from asyncpay.errors import HarnessError
@@ -114,6 +115,16 @@ def _shape_of(body: Any, candidates: tuple[str, ...]) -> str | None:
     return min(ordered, key=lambda name: len(contracts.problems(name, body)))
 
 
+_ID_SEGMENT = re.compile(r"(?=.*\d)[\w.:-]{6,}")
+
+
+def endpoint_of(method: str, url: str) -> str:
+    """``GET /async/result/{id}``: the endpoint an exchange hit, ids folded so runs compare."""
+    path = urlsplit(url).path or "/"
+    segments = ["{id}" if _ID_SEGMENT.fullmatch(part) else part for part in path.split("/")]
+    return f"{method.upper()} {'/'.join(segments)}"
+
+
 def field_inventory(records: Iterable[Mapping[str, Any]]) -> Inventory:
     """Every JSON path in the gateway's answers, per documented shape, with its JSON types.
 
@@ -143,8 +154,13 @@ def field_inventory(records: Iterable[Mapping[str, Any]]) -> Inventory:
                 shape = _shape_of(body, candidates)
             except RecursionError:
                 continue  # nested deeper than any documented answer: no fields to inventory
-            if shape is not None:
-                _walk(body, "", 0, found.setdefault(shape, {}))
+            if shape is None:
+                continue
+            _walk(body, "", 0, found.setdefault(shape, {}))
+            if exchange.get("url"):
+                # Also by endpoint: a broken answer fits its shape badly, but it still came from there.
+                _walk(body, "", 0, found.setdefault(endpoint_of(exchange.get("method") or "GET",
+                                                                exchange["url"]), {}))
     return {shape: {path: sorted(types) for path, types in sorted(paths.items())}
             for shape, paths in sorted(found.items())}
 

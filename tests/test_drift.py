@@ -148,3 +148,12 @@ def test_vanished_fields_carry_a_caveat_when_baseline_checks_did_not_run() -> No
     fields = drift.compare(now, before)["fields"]
     assert [f["path"] for f in fields["vanished"]] == ["extra"]
     assert fields["caveat"].startswith("1 of the baseline's checks did not run")
+
+
+def test_endpoints_fold_ids_but_keep_version_segments() -> None:
+    assert drift.endpoint_of("get", "http://h:1/async/result/6994f6eb-de01-4f04-af39-2f3249517658") == \
+        "GET /async/result/{id}"
+    assert drift.endpoint_of("GET", "http://h/v1/payments/0123456789abcdef0123456789abcdef?entityId=8a") == \
+        "GET /v1/payments/{id}"
+    assert drift.endpoint_of("GET", "http://h/v2/transactions/tracking_id/order-77") == \
+        "GET /v2/transactions/tracking_id/{id}"
