@@ -131,7 +131,8 @@ class OppMerchant:
         return group
 
     # --- notifications ------------------------------------------------------------------
-    def next_notification(self, payment: Payment, *, rule: str = "opp.notification-arrives") -> str:
+    def next_notification(self, payment: Payment, *, rule: str = "opp.notification-arrives",
+                          timeout: float | None = None) -> str:
         """Wait for the next notification for ``payment``, check its documented form, return resourcePath."""
 
         def wait_for(seconds: float) -> ReceivedRequest:
@@ -140,7 +141,8 @@ class OppMerchant:
                 seconds, describe=f"notification {len(payment.seen) + 1} for {payment.id}")
 
         request = await_delivery(
-            wait_for, clock=self.clock, timeout=self.target.timing.notification_timeout, step=1.0,
+            wait_for, clock=self.clock,
+            timeout=self.target.timing.notification_timeout if timeout is None else timeout, step=1.0,
             rule=rule, describe=f"a notification for payment {payment.id}",
             seen=lambda: [(r.method, r.path, r.raw_query[:80]) for r in self.receiver.requests()][-5:])
         payment.seen.add(id(request))
