@@ -73,12 +73,9 @@ class OverpayApi:
     # --- routes --------------------------------------------------------------------------
 
     async def create_task(self, request: Request) -> Response:
-        refused = _unknown_kind(request)
-        if refused is not None:
-            return refused
-        body = await _request_object(request)
+        body = await self._accepted_request(request)
         if isinstance(body, Response):
-            return self._refusal(body)
+            return body
         now = self.rt.clock.now()
         task = Task(str(uuid.uuid4()), request.path_params["kind"], body,
                     str(request.base_url).rstrip("/"), now)
@@ -95,10 +92,15 @@ class OverpayApi:
             del answer["status_url"]
         return JSONResponse(answer)
 
-    def _refusal(self, refusal: Response) -> Response:
-        if self.faults.on("refusal-undocumented"):
-            return JSONResponse({"error": "bad request"}, refusal.status_code)
-        return refusal
+    async def _accepted_request(self, request: Request) -> dict[str, Any] | Response:
+        """The body's ``request`` object, or the synchronous refusal (unknown kind, bad body)."""
+        refused = _unknown_kind(request)
+        if refused is not None:
+            return refused
+        body = await _request_object(request)
+        if isinstance(body, Response) and self.faults.on("refusal-undocumented"):
+            return JSONResponse({"error": "bad request"}, body.status_code)
+        return body
 
     async def status(self, request: Request) -> Response:
         request_id = request.path_params["request_id"]
@@ -143,12 +145,9 @@ class OverpayApi:
 
     async def process_now(self, request: Request) -> Response:
         """The synchronous endpoints: the standard response straight away."""
-        refused = _unknown_kind(request)
-        if refused is not None:
-            return refused
-        body = await _request_object(request)
+        body = await self._accepted_request(request)
         if isinstance(body, Response):
-            return self._refusal(body)
+            return body
         outcome = self._decide(request.path_params["kind"], body, str(request.base_url).rstrip("/"))
         return JSONResponse(outcome.body, outcome.status)
 
