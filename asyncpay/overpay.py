@@ -154,13 +154,7 @@ class OverpayGateway:
     def wait_completed(self, task: Task) -> tuple[Kind, Answer]:
         """Poll the status URL until the task is no longer processing (documented: completes)."""
         timing = self.target.timing
-        last: list[tuple[Kind, Answer]] = []
-
-        def read() -> tuple[Kind, Answer]:
-            last.append(self.read(task, "status"))
-            return last[-1]
-
-        return poll(read, until=lambda r: r[0] is not Kind.PROCESSING, clock=self.clock,
+        return poll(lambda: self.read(task, "status"), until=lambda r: r[0] is not Kind.PROCESSING, clock=self.clock,
                     timeout=timing.processing_timeout, interval=timing.poll_interval,
                     rule="overpay.completes", describe=f"task {task.request_id} to complete",
                     show=lambda r: show(r[1]))

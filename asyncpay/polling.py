@@ -36,7 +36,8 @@ def poll(
     virtual loop that somehow never advances.
     """
     start = clock.now()
-    wall_deadline = time.monotonic() + max(timeout, 1.0) * (1.0 if not clock.virtual else 0.0) + 120.0
+    # A guard against a loop that never ends: a virtual clock costs no real time to wait on.
+    wall_deadline = time.monotonic() + (0.0 if clock.virtual else timeout) + 120.0
     seen: list[object] = []
     wait = max(interval, 0.01)
     cap = max_interval if max_interval is not None else max(interval * 4, interval)

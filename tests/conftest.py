@@ -1,6 +1,25 @@
-"""The mutation matrix's table, printed at the end of a test run that ran the matrix."""
+"""Shared fixtures (a mock gateway and a receiver per test module), and the mutation matrix's
+table, printed at the end of a test run that ran the matrix."""
+
+from collections.abc import Iterator
+
+import pytest
 
 from asyncpay.matrix import ROOT, load_rows, table
+from asyncpay.mock.testing import MockServer
+from asyncpay.receiver import Receiver
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[MockServer]:
+    with MockServer() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as running:
+        yield running
 
 MATRIX = "test_mutation_matrix.py::"
 

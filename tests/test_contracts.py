@@ -6,6 +6,7 @@ from jsonschema import Draft202012Validator
 
 from asyncpay import contracts
 from asyncpay.errors import ContractViolation, HarnessError
+from asyncpay.testing import json_objects
 
 # --- the seed pages' example messages, verbatim ------------------------------------------
 
@@ -194,26 +195,18 @@ def test_contract_is_a_valid_2020_12_schema(name):
     assert schema["title"] and schema["description"]
 
 
-def _walk(node: Any) -> Any:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _walk(item)
 
 
 @pytest.mark.parametrize("name", RESPONSE_CONTRACTS)
 def test_response_contracts_allow_extra_fields(name):
     # "New fields may appear at any time": a response contract never closes an object.
-    assert all(node.get("additionalProperties") is not False for node in _walk(contracts.schema(name)))
+    assert all(node.get("additionalProperties") is not False for node in json_objects(contracts.schema(name)))
 
 
 @pytest.mark.parametrize("name", contracts.names())
 def test_every_reference_resolves(name):
     resolver = contracts.registry().resolver(base_uri=f"{contracts.ID_BASE}{name}.json")
-    refs = [node["$ref"] for node in _walk(contracts.schema(name)) if isinstance(node.get("$ref"), str)]
+    refs = [node["$ref"] for node in json_objects(contracts.schema(name)) if isinstance(node.get("$ref"), str)]
     for ref in refs:
         assert resolver.lookup(ref).contents is not None
 

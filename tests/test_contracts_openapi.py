@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 
 from asyncpay import contracts
+from asyncpay.testing import json_objects
 
 OPERATIONS = {
     "overpay": {
@@ -43,14 +44,6 @@ OPP_PAYMENT = {"id": "8ac7a4a17b1d5c2a017b1e4f5a1e2b3c", "amount": "92.00", "cur
                "paymentType": "DB", "result": {"code": "000.100.110", "description": "ok"}}
 
 
-def _walk(node: Any) -> Any:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _walk(item)
 
 
 @pytest.fixture(scope="module", params=["overpay", "opp"])
@@ -71,9 +64,9 @@ def test_document_is_openapi_3_1_with_an_operation_id_for_every_operation(gatewa
 
 def test_bundled_document_is_self_contained(gateway):
     document = contracts.openapi_document(gateway)
-    refs = [node["$ref"] for node in _walk(document) if isinstance(node.get("$ref"), str)]
+    refs = [node["$ref"] for node in json_objects(document) if isinstance(node.get("$ref"), str)]
     assert refs and all(ref.startswith("#/") for ref in refs)
-    assert not any("$id" in node for node in _walk(document["components"]["schemas"]))
+    assert not any("$id" in node for node in json_objects(document["components"]["schemas"]))
     assert contracts.openapi_document(gateway) == document  # a fresh, equal copy each time
 
 

@@ -295,12 +295,6 @@ def encrypted_webhook(mock: MockServer, receiver: Receiver) -> bool:
 # --- the tests ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def clean() -> Iterator[MockServer]:
     with MockServer() as running:
         yield running

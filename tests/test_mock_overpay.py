@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -12,18 +11,6 @@ from asyncpay.receiver import ReceivedRequest, Receiver
 
 EXPIRED = OVERPAY_OUTCOMES["validation_error"]["credit_card"]
 FAIL_THE_TASK = MOCK_OVERPAY_OUTCOMES["task_failure"]["description"]
-
-
-@pytest.fixture(scope="module")
-def mock() -> Iterator[MockServer]:
-    with MockServer() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as running:
-        yield running
 
 
 def arrived(receiver: Receiver, url: str, count: int = 1) -> list[ReceivedRequest]:
