@@ -2,22 +2,25 @@
 
 from asyncpay.errors import (
     ContractViolation,
+    Deferred,
     HarnessError,
     NotVerified,
-    Pending,
     ProfileError,
     TransportViolation,
 )
 from asyncpay.rules import RULES, Rule
+from asyncpay.verdicts import CheckRecord, Verdict
 
 __all__ = [
     "RULES",
+    "CheckRecord",
     "ContractViolation",
+    "Deferred",
     "HarnessError",
     "NotVerified",
-    "Pending",
     "ProfileError",
     "Rule",
     "TransportViolation",
+    "Verdict",
 ]
 __version__ = "0.1.0"

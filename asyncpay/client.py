@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from asyncpay.checks import transport
 from asyncpay.errors import ContractViolation, TransportViolation
 from asyncpay.recording import Exchange, Recording
 from asyncpay.redaction import Redactor
@@ -58,7 +59,7 @@ class Answer:
 
     method: str
     url: str
-    status: int
+    status_code: int
     headers: httpx.Headers
     body: bytes
     elapsed: float
@@ -93,7 +94,7 @@ class Answer:
 
     def summary(self) -> dict[str, Any]:
         body: Any = self.json if self.json_error is None else self.text[:300]
-        return {"http": self.status, "body": body}
+        return {"http": self.status_code, "body": body}
 
 
 class GatewayClient:
@@ -237,22 +238,22 @@ class GatewayClient:
             raise
         except httpx.TimeoutException as exc:
             error = f"timeout: {type(exc).__name__}"
-            raise TransportViolation(
-                "transport.answers", f"{method} {self.redactor.url(str(target))} got no complete answer",
+            transport.no_complete_answer(
+                f"{method} {self.redactor.url(str(target))} got no complete answer",
                 expected=f"an HTTP answer within {self.timeout:g} s (profile request_timeout)",
-                received=f"{type(exc).__name__} after {time.monotonic() - t0:.1f} s") from None
+                received=f"{type(exc).__name__} after {time.monotonic() - t0:.1f} s")
         except httpx.HTTPError as exc:
             if expired.is_set():
                 error = "no complete answer within the request timeout"
-                raise TransportViolation(
-                    "transport.answers", f"{method} {self.redactor.url(str(target))} got no complete answer",
+                transport.no_complete_answer(
+                    f"{method} {self.redactor.url(str(target))} got no complete answer",
                     expected=f"an HTTP answer within {self.timeout:g} s (profile request_timeout)",
-                    received=f"still incomplete after {time.monotonic() - t0:.1f} s") from None
+                    received=f"still incomplete after {time.monotonic() - t0:.1f} s")
             error = f"{type(exc).__name__}: {exc}"
-            raise TransportViolation(
-                "transport.answers", f"{method} {self.redactor.url(str(target))} failed at the transport level",
+            transport.no_complete_answer(
+                f"{method} {self.redactor.url(str(target))} failed at the transport level",
                 expected="a complete HTTP answer",
-                received=self.redactor.text(f"{type(exc).__name__}: {exc}" or type(exc).__name__)) from None
+                received=self.redactor.text(f"{type(exc).__name__}: {exc}" or type(exc).__name__))
         finally:
             watchdog.cancel()
             self.recording.exchange(Exchange(
@@ -270,11 +271,10 @@ class GatewayClient:
                 task=task,
             ))
         answer = Answer(method, str(target), status or 0, response_headers, body, time.monotonic() - t0)
-        if 300 <= answer.status < 400:
-            raise TransportViolation(
-                "transport.no-redirect", f"{method} {self.redactor.url(str(target))} answered with a redirect",
-                expected="a direct answer (redirects are never followed)",
-                received={"http": answer.status, "location": self.redactor.url(response_headers.get("location", ""))})
+        where = f"{method} {self.redactor.url(str(target))}"
+        transport.no_redirect(answer.status_code, where, self.redactor.url(response_headers.get("location", "")))
+        transport.json_content_type(response_headers.get("content-type"),
+                                    bool(body) and answer.json_error is None, where)
         return answer
 
     def _read_bounded(self, response: httpx.Response, t0: float) -> bytes:
@@ -282,18 +282,18 @@ class GatewayClient:
         size = 0
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_body:
-            raise TransportViolation(
-                "transport.answers", f"answer to {response.request.method} declares {declared} bytes",
+            transport.no_complete_answer(
+                f"answer to {response.request.method} declares {declared} bytes",
                 expected=f"at most {self.max_body} bytes", received=f"Content-Length: {declared}")
         for chunk in response.iter_raw():
             size += len(chunk)
             if size > self.max_body:
-                raise TransportViolation(
-                    "transport.answers", f"answer to {response.request.method} exceeded the size limit",
+                transport.no_complete_answer(
+                    f"answer to {response.request.method} exceeded the size limit",
                     expected=f"at most {self.max_body} bytes", received=f"more than {size} bytes")
             if time.monotonic() - t0 > self.timeout:
-                raise TransportViolation(
-                    "transport.answers", f"answer to {response.request.method} kept streaming",
+                transport.no_complete_answer(
+                    f"answer to {response.request.method} kept streaming",
                     expected=f"a complete answer within {self.timeout:g} s (profile request_timeout)",
                     received=f"{size} bytes after {time.monotonic() - t0:.1f} s, still incomplete")
             chunks.append(chunk)
@@ -306,12 +306,12 @@ class GatewayClient:
                 try:
                     raw = decoder.decompress(raw, self.max_body + 1)
                 except zlib.error as exc:
-                    raise TransportViolation(
-                        "transport.answers", f"answer to {response.request.method} is not valid {encoding}",
+                    transport.no_complete_answer(
+                        f"answer to {response.request.method} is not valid {encoding}",
                         expected=f"a body encoded as its Content-Encoding ({encoding}) says",
-                        received=str(exc)) from None
+                        received=str(exc))
                 if len(raw) > self.max_body:
-                    raise TransportViolation(
-                        "transport.answers", "compressed answer inflates past the size limit",
+                    transport.no_complete_answer(
+                        "compressed answer inflates past the size limit",
                         expected=f"at most {self.max_body} bytes", received="a compression bomb")
         return raw

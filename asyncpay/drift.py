@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from asyncpay import contracts
 from asyncpay.errors import HarnessError
+from asyncpay.verdicts import CheckRecord
 
 __all__ = ["GENERATED_RULES", "SLOWER_RATIO", "SLOWER_SECONDS", "compare", "field_inventory",
            "load_baseline"]
@@ -125,7 +126,7 @@ def endpoint_of(method: str, url: str) -> str:
     return f"{method.upper()} {'/'.join(segments)}"
 
 
-def field_inventory(records: Iterable[Mapping[str, Any]]) -> Inventory:
+def field_inventory(records: Iterable[CheckRecord]) -> Inventory:
     """Every JSON path in the gateway's answers, per documented shape, with its JSON types.
 
     Each recorded answer is attributed to one of the shapes its check validated (the record's
@@ -138,9 +139,9 @@ def field_inventory(records: Iterable[Mapping[str, Any]]) -> Inventory:
     found: dict[str, dict[str, set[str]]] = {}
     known = set(contracts.names())
     for rec in records:
-        if GENERATED_RULES.intersection(rec.get("rules") or []):
+        if GENERATED_RULES.intersection(rec.rules):
             continue
-        recording = rec.get("recording") or {}
+        recording = rec.recording or {}
         candidates = tuple(sorted(name for name in (recording.get("shapes") or {}) if name in known))
         for exchange in recording.get("exchanges") or []:
             text = exchange.get("response_body") or ""

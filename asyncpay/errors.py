@@ -8,7 +8,7 @@
     └── ContractViolation         the gateway broke a documented rule (a test failure)
         └── TransportViolation    no usable HTTP answer: timeout, reset, redirect, flood
     NotVerified                   the harness cannot check a rule on this target
-    Pending                       the rule can only be checked in a later run
+    Deferred                      the rule can only be checked in a later run (the ledger)
 
 Gateway faults subclass ``AssertionError`` so pytest shows them as failures, not errors.
 """
@@ -17,6 +17,14 @@ from __future__ import annotations
 
 import json
 from typing import Any
+
+from asyncpay.rules import RULES
+
+
+def _known_rule(rule: str) -> None:
+    """A violation naming no documented rule is a harness bug: fail loudly where it is raised."""
+    if rule not in RULES:
+        raise HarnessError(f"no documented rule {rule!r} (asyncpay.rules); known: {', '.join(sorted(RULES))}")
 
 
 class HarnessError(Exception):
@@ -54,6 +62,7 @@ class ContractViolation(AssertionError):
         received: Any = None,
         hint: str | None = None,
     ) -> None:
+        _known_rule(rule)
         self.rule = rule
         self.summary = summary
         self.expected = expected
@@ -62,8 +71,6 @@ class ContractViolation(AssertionError):
         super().__init__(self.render())
 
     def render(self) -> str:
-        from asyncpay.rules import RULES
-
         lines = [f"[{self.rule}] {self.summary}"]
         rule = RULES.get(self.rule)
         if rule is not None:
@@ -85,18 +92,21 @@ class NotVerified(Exception):
     """The rule cannot be checked on this target; reported as *not verified*, never passed."""
 
     def __init__(self, rule: str, reason: str) -> None:
+        _known_rule(rule)
         self.rule = rule
         self.reason = reason
         super().__init__(f"[{rule}] not verified: {reason}")
 
 
-class Pending(Exception):
-    """The rule becomes checkable only later (e.g. 24 h retention); recorded in the ledger."""
+class Deferred(Exception):
+    """The rule becomes checkable only later (e.g. 24 h retention); recorded in the ledger and
+    reported *deferred* until a later run makes the check."""
 
     def __init__(self, rule: str, reason: str, due: float | None = None,
                  data: dict[str, Any] | None = None) -> None:
+        _known_rule(rule)
         self.rule = rule
         self.reason = reason
         self.due = due  # wall-clock time (time.time()) from which the check can be made
         self.data = data or {}  # what a later run needs to make the check (kept in the ledger)
-        super().__init__(f"[{rule}] pending: {reason}")
+        super().__init__(f"[{rule}] deferred: {reason}")

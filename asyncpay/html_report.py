@@ -22,7 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from asyncpay.redaction import Redactor
-from asyncpay.report import redact_text
+from asyncpay.verdicts import CheckRecord, Verdict
 
 __all__ = ["MAX_TIMELINES", "PER_CHECK", "TaskGroup", "Timeline", "render_html", "timelines"]
 
@@ -152,7 +152,7 @@ def _timeline(task: str, test: str, events: list[Mapping[str, Any]], use_target:
                     _AXIS_Y + 14 + rows * _ROW, failing, points)
 
 
-def timelines(records: Iterable[Mapping[str, Any]], limit: int = MAX_TIMELINES) -> list[TaskGroup]:
+def timelines(records: Iterable[CheckRecord], limit: int = MAX_TIMELINES) -> list[TaskGroup]:
     """The tasks' timelines per check, failing checks first.
 
     A failing check shows every task. A passing one shows one task per distinct lifecycle (the
@@ -161,15 +161,15 @@ def timelines(records: Iterable[Mapping[str, Any]], limit: int = MAX_TIMELINES) 
     """
     groups: list[TaskGroup] = []
     budget = limit
-    for rec in sorted(records, key=lambda r: r.get("verdict") not in _FAILING):  # stable sort
+    for rec in sorted(records, key=lambda r: r.verdict not in _FAILING):  # stable sort
         by_task: dict[str, list[Mapping[str, Any]]] = {}
-        for event in (rec.get("recording") or {}).get("events") or []:
+        for event in (rec.recording or {}).get("events") or []:
             if event.get("task"):
                 by_task.setdefault(str(event["task"]), []).append(event)
         if not by_task:
             continue
-        failing = rec.get("verdict") in _FAILING
-        group = TaskGroup(rec["test"], str(rec.get("verdict")), [], 0)
+        failing = rec.verdict in _FAILING
+        group = TaskGroup(rec.test, rec.verdict.value, [], 0)
         alike: dict[tuple[str, ...], Timeline] = {}
         for task, task_events in by_task.items():
             # One clock per line: the target's (virtual on the mock) when every event has it.
@@ -182,7 +182,7 @@ def timelines(records: Iterable[Mapping[str, Any]], limit: int = MAX_TIMELINES) 
             elif budget <= 0 or (not failing and len(group.timelines) >= PER_CHECK):
                 group.left_out += 1
             else:
-                line = _timeline(task, rec["test"], ordered, use_target, failing)
+                line = _timeline(task, rec.test, ordered, use_target, failing)
                 group.timelines.append(line)
                 alike[lifecycle] = line
                 budget -= 1
@@ -218,24 +218,24 @@ def _exchange(ex: Mapping[str, Any], t0: float) -> dict[str, Any]:
     }
 
 
-def _failures(records: Iterable[Mapping[str, Any]], groups: list[TaskGroup]) -> list[dict[str, Any]]:
+def _failures(records: Iterable[CheckRecord], groups: list[TaskGroup]) -> list[dict[str, Any]]:
     by_test = {group.test: group for group in groups}
     out = []
     for rec in records:
-        if rec.get("verdict") not in _FAILING:
+        if rec.verdict not in _FAILING:
             continue
-        exchanges = (rec.get("recording") or {}).get("exchanges") or []
+        exchanges = (rec.recording or {}).get("exchanges") or []
         t0 = min((float(e.get("started") or 0.0) for e in exchanges), default=0.0)
         out.append({
-            "test": rec["test"],
-            "verdict": rec["verdict"],
-            "rule": rec.get("failed_rule") or "",
-            "rules": rec.get("rules") or [],
-            "message": rec.get("message") or "",
-            "duration": _duration(float(rec.get("duration") or 0.0)),
+            "test": rec.test,
+            "verdict": rec.verdict.value,
+            "rule": rec.failed_rule or "",
+            "rules": list(rec.rules),
+            "message": rec.message or "",
+            "duration": _duration(float(rec.duration or 0.0)),
             "exchanges": [_exchange(e, t0) for e in exchanges[-MAX_EXCHANGES:]],
             "exchanges_left_out": max(len(exchanges) - MAX_EXCHANGES, 0),
-            "tasks": by_test.get(rec["test"]),
+            "tasks": by_test.get(rec.test),
         })
     return out
 
@@ -245,7 +245,7 @@ def _environment(redactor: Redactor) -> Environment:
         # The last line of defence: whatever a template prints is redacted before escaping.
         # Markup is a macro's output, made of values that already passed here.
         if isinstance(value, str) and not isinstance(value, Markup):
-            return redact_text(value, redactor)
+            return redactor.free_text(value)
         return value
 
     env = Environment(loader=PackageLoader("asyncpay", "templates"), autoescape=True,
@@ -256,7 +256,7 @@ def _environment(redactor: Redactor) -> Environment:
     return env
 
 
-def render_html(summary: Mapping[str, Any], records: list[dict[str, Any]], *, redactor: Redactor) -> str:
+def render_html(summary: Mapping[str, Any], records: list[CheckRecord], *, redactor: Redactor) -> str:
     """The report page for a run's summary and (redacted) records."""
     groups = timelines(records)
     failures = _failures(records, groups)
@@ -265,7 +265,7 @@ def render_html(summary: Mapping[str, Any], records: list[dict[str, Any]], *, re
         s=summary,
         failures=failures,
         task_groups=[g for g in groups if g.verdict not in _FAILING],
-        pending_checks=[c for c in summary["checks"] if c["verdict"] == "pending" and not c["ledger"]],
+        deferred_checks=[c for c in summary["checks"] if c["verdict"] == Verdict.DEFERRED and not c["ledger"]],
         axis_y=_AXIS_Y,
         row_height=_ROW,
         generated=_clock(summary["run"].get("finished"), with_ms=False),

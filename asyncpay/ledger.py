@@ -1,7 +1,7 @@
-"""The ledger: pending checks that must wait longer than one run, kept in ``reports/ledger.json``.
+"""The ledger: deferred checks that must wait longer than one run, kept in ``reports/ledger.json``.
 
 A check that can only be made later (a 24 h retention on a real sandbox) raises
-:class:`~asyncpay.errors.Pending` with ``due`` and ``data`` (request_id, status_url, …). At the
+:class:`~asyncpay.errors.Deferred` with ``due`` and ``data`` (request_id, status_url, …). At the
 end of the run :func:`update` adds an entry for it; a later run loads the ledger, re-checks the
 entries that are due and names the entry it settled (``resolves``), and the entry is dropped.
 
@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from asyncpay.errors import HarnessError
+from asyncpay.verdicts import CheckRecord, Verdict
 
 __all__ = ["LedgerEntry", "entry_id", "iso", "load", "save", "update"]
 
-#: Verdicts of a re-check that settle an entry; a re-check that was itself pending or could not
+#: Verdicts of a re-check that settle an entry; a re-check that was itself deferred or could not
 #: be made leaves the entry in the ledger for the next run.
-SETTLED = frozenset({"passed", "failed"})
+SETTLED = frozenset({Verdict.PASSED, Verdict.FAILED})
 
 
 @dataclass
@@ -99,27 +100,26 @@ def save(path: Path, entries: Iterable[LedgerEntry]) -> None:
     tmp.replace(path)  # a run killed mid-write must not lose the ledger
 
 
-def update(path: Path, records: Iterable[Mapping[str, Any]], now: float) -> list[LedgerEntry]:
-    """Settle and add entries from a run's records; save and return what is still pending.
+def update(path: Path, records: Iterable[CheckRecord], now: float) -> list[LedgerEntry]:
+    """Settle and add entries from a run's records; save and return what is still deferred.
 
     An entry is dropped when a record that ``resolves`` it passed or failed; a record with
-    verdict ``pending`` and ``ledger`` data adds an entry (one per rule and request_id).
+    verdict ``deferred`` and ``ledger`` data adds an entry (one per rule and request_id).
     """
     records = list(records)
-    settled = {rec["resolves"] for rec in records
-               if rec.get("resolves") and rec.get("verdict") in SETTLED}
+    settled = {rec.resolves for rec in records if rec.resolves and rec.verdict in SETTLED}
     entries = {entry.id: entry for entry in load(path) if entry.id not in settled}
     for rec in records:
-        data = rec.get("ledger")
-        if rec.get("verdict") != "pending" or not isinstance(data, Mapping):
+        data = rec.ledger
+        if rec.verdict is not Verdict.DEFERRED or not isinstance(data, Mapping):
             continue
-        rule = rec.get("failed_rule") or (rec.get("rules") or ["?"])[0]
-        due = rec.get("due")
-        new_id = entry_id(rule, rec["test"], data, due)
+        rule = rec.failed_rule or (rec.rules or ["?"])[0]
+        due = rec.due
+        new_id = entry_id(rule, rec.test, data, due)
         if new_id in settled:
-            continue  # the same run settled it; a stale pending record must not bring it back
+            continue  # the same run settled it; a stale deferred record must not bring it back
         old = entries.get(new_id)
-        entries[new_id] = LedgerEntry(new_id, rule, rec["test"], float(due) if due is not None else None,
+        entries[new_id] = LedgerEntry(new_id, rule, rec.test, float(due) if due is not None else None,
                                       dict(data), old.added if old else now)
     kept = list(entries.values())
     save(path, kept)

@@ -83,9 +83,9 @@ def classify(answer: Answer) -> Kind:
             return Kind.UNKNOWN
         if status == "completed" and "transaction" not in body:
             return Kind.COMPLETED
-    if answer.status == 200:
+    if answer.status_code == 200:
         return Kind.RESULT
-    if answer.status == 404 and not (isinstance(body, dict) and "message" in body):
+    if answer.status_code == 404 and not (isinstance(body, dict) and "message" in body):
         return Kind.UNKNOWN
     return Kind.ERROR
 
@@ -93,12 +93,12 @@ def classify(answer: Answer) -> Kind:
 def show(answer: Answer) -> str:
     body = answer.json
     if isinstance(body, dict) and isinstance(body.get("status"), str):
-        return f"{answer.status} {body['status']}"
+        return f"{answer.status_code} {body['status']}"
     if isinstance(body, dict) and isinstance(body.get("transaction"), dict):
-        return f"{answer.status} transaction {body['transaction'].get('status')}"
+        return f"{answer.status_code} transaction {body['transaction'].get('status')}"
     if isinstance(body, dict) and "message" in body:
-        return f"{answer.status} message"
-    return f"{answer.status} {answer.text[:40]!r}"
+        return f"{answer.status_code} message"
+    return f"{answer.status_code} {answer.text[:40]!r}"
 
 
 @dataclass
@@ -154,7 +154,7 @@ class TaskModel:
                 "overpay.no-going-back", f"{where} reads processing after the task was done",
                 expected="completed or the result (a task never goes back to processing)",
                 received=answer.summary(), hint=f"reads so far: {self.history[-6:]}")
-        if not 200 <= answer.status < 300:
+        if not 200 <= answer.status_code < 300:
             raise ContractViolation(rule, f"{where} answered processing with a non-2xx code",
                                     expected="a 2xx code with {status: processing}",
                                     received=answer.summary())
@@ -168,7 +168,7 @@ class TaskModel:
                 "overpay.result-shape", f"{where} answered a status instead of the result",
                 expected="the standard response ({transaction}) or a one-time error",
                 received=answer.summary())
-        if not 200 <= answer.status < 300:
+        if not 200 <= answer.status_code < 300:
             raise ContractViolation("overpay.status-shape", f"{where} answered completed with a non-2xx code",
                                     expected="HTTP 200 {status: completed, request_id, response_url}",
                                     received=answer.summary())
@@ -246,8 +246,8 @@ class TaskModel:
     # --- helpers --------------------------------------------------------------------
     def _check_unknown(self, answer: Answer, where: str) -> None:
         body = answer.json
-        if answer.status != 404:
-            raise ContractViolation("overpay.unknown-404", f"{where} answered unknown with HTTP {answer.status}",
+        if answer.status_code != 404:
+            raise ContractViolation("overpay.unknown-404", f"{where} answered unknown with HTTP {answer.status_code}",
                                     expected='HTTP 404 {"status": "unknown", "request_id": ...}',
                                     received=answer.summary())
         contracts.check("overpay/status-unknown", body, rule="overpay.unknown-404",

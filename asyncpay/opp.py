@@ -87,7 +87,7 @@ class OppMerchant:
             form[notify] = hook
         answer = self.client.send("POST", "/v1/payments", form=form, label=f"pay {label}")
         if not expect_ok:
-            return Payment("", form, {"http": answer.status, "body": answer.json}, "", label)
+            return Payment("", form, {"http": answer.status_code, "body": answer.json}, "", label)
         body = self.payment_answer(answer, form)
         payment = Payment(body["id"], form, body, hook[len(self.receiver.public_url):], label)
         self.client.recording.event(payment.id, "created", f"{outcome}: {body['result']['code']}",
@@ -95,7 +95,7 @@ class OppMerchant:
         return payment
 
     def payment_answer(self, answer: Answer, form: dict[str, str]) -> dict[str, Any]:
-        if answer.status != 200:
+        if answer.status_code != 200:
             raise ContractViolation("opp.payment-answer", "POST /v1/payments of a valid payment was not processed",
                                     expected="HTTP 200 with a payment (declines are 200 too)",
                                     received=answer.summary())
@@ -183,7 +183,7 @@ class OppMerchant:
                                       params={"entityId": self.target.entity_id} if entity else None,
                                       authenticated=token, label=label)
             body = answer.json if isinstance(answer.json, dict) else {}
-            throttled = answer.status == 429 or (body.get("result") or {}).get("code") == THROTTLED
+            throttled = answer.status_code == 429 or (body.get("result") or {}).get("code") == THROTTLED
             if not throttled or not token:
                 return answer
             retry_after = answer.headers.get("retry-after", "")
@@ -197,7 +197,7 @@ class OppMerchant:
 
     def status(self, payment: Payment, resource_path: str) -> dict[str, Any]:
         answer = self.read_status(resource_path, label=f"status {payment.label}")
-        if answer.status != 200:
+        if answer.status_code != 200:
             raise ContractViolation("opp.status-read", f"reading {resource_path} was not answered 200",
                                     expected="HTTP 200 with the payment's status", received=answer.summary())
         contracts.check("opp/status", answer.json, rule="opp.status-read", what=f"status read of {resource_path}")

@@ -116,7 +116,7 @@ class OverpayGateway:
 
     def task_from(self, answer: Answer, operation: str, request: dict[str, Any], outcome: Outcome,
                   created_lo: float, created_hi: float, label: str) -> Task:
-        if not 200 <= answer.status < 300:
+        if not 200 <= answer.status_code < 300:
             raise ContractViolation(
                 "overpay.task-answer", f"POST /async/transactions/{operation} was not accepted as a task",
                 expected="a 2xx answer with {status: processing, request_id, status_url, response_url}",
@@ -191,7 +191,7 @@ class OverpayGateway:
     def tracking_query(self, tracking_id: str) -> Answer:
         answer = self.client.send("GET", f"/v2/transactions/tracking_id/{tracking_id}",
                                   rule="overpay.tracking-query", label="tracking-id query")
-        if answer.status != 200:
+        if answer.status_code != 200:
             raise ContractViolation("overpay.tracking-query", "the tracking_id query was not answered 200",
                                     expected="HTTP 200 {transactions: [...]}", received=answer.summary())
         contracts.check("overpay/tracking-query", answer.json, rule="overpay.tracking-query",

@@ -19,16 +19,17 @@ from typing import Any
 
 import pytest
 
-from asyncpay.errors import ContractViolation, HarnessError, NotVerified, Pending, ProfileError
+from asyncpay.errors import ContractViolation, Deferred, HarnessError, NotVerified, ProfileError
 from asyncpay.profile import Profile, embedded_profile, load_profile
 from asyncpay.recording import Recording, activate
 from asyncpay.redaction import Redactor
 from asyncpay.rules import RULES
+from asyncpay.verdicts import CheckRecord, Verdict, failed_rule_of
 
 _PROFILE = pytest.StashKey[Profile]()
 _REDACTOR = pytest.StashKey[Redactor]()
 _RUN_ID = pytest.StashKey[str]()
-_RECORDS = pytest.StashKey[list[dict[str, Any]]]()
+_RECORDS = pytest.StashKey[list[CheckRecord]]()
 _STARTED = pytest.StashKey[float]()
 _ITEM_RECORDING = pytest.StashKey[Recording]()
 #: set on a test item that checked a ledger entry: the entry's id, so the ledger drops it
@@ -48,7 +49,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--baseline", metavar="FILE", default=None,
                     help="an earlier run's summary.json to compare this run with (drift report)")
     group.addoption("--asyncpay-strict", action="store_true", default=False,
-                    help="fail the run when a check is pending or not verified")
+                    help="fail the run when a check is deferred or not verified")
     group.addoption("--no-reports", action="store_true", default=False,
                     help="write nothing to the reports directory")
 
@@ -270,11 +271,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     exc = call.excinfo.value if call.excinfo is not None else None
     redactor = item.config.stash[_REDACTOR]
-    if isinstance(exc, (NotVerified, Pending)):
-        kind = "not verified" if isinstance(exc, NotVerified) else "pending"
+    if isinstance(exc, (NotVerified, Deferred)):
+        verdict = Verdict.from_outcome(exc)
         report.outcome = "skipped"
         path, lineno, _ = item.reportinfo()
-        report.longrepr = (str(path), (lineno or 0) + 1, redactor.text(f"{kind}: {exc.reason}"))
+        report.longrepr = (str(path), (lineno or 0) + 1, redactor.text(f"{verdict.value}: {exc.reason}"))
     elif report.failed and report.longrepr is not None:
         # Failure text may quote gateway answers: redact before pytest prints or stores it.
         report.longrepr = redactor.text(str(report.longrepr))
@@ -284,7 +285,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 #: Every exchange is held to these by the client, so any check that talked to a gateway checks them.
-TRANSPORT_RULES = ("transport.answers", "transport.no-redirect")
+TRANSPORT_RULES = ("transport.answers", "transport.json-content-type", "transport.no-redirect")
 
 
 def _record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | None) -> None:
@@ -294,32 +295,31 @@ def _record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | N
     rec = item.stash.get(_ITEM_RECORDING, None)
     if rec is not None and rec.exchanges:
         rules = rules + [r for r in TRANSPORT_RULES if r not in rules]
-    if report.passed:
-        verdict, failed_rule, message = "passed", None, ""
-    elif isinstance(exc, NotVerified):
-        verdict, failed_rule, message = "not verified", exc.rule, exc.reason
-    elif isinstance(exc, Pending):
-        verdict, failed_rule, message = "pending", exc.rule, exc.reason
+    verdict = Verdict.from_outcome(exc, passed=report.passed)
+    if verdict is Verdict.NOT_VERIFIED and exc is None:
+        message = str(report.longrepr)  # skipped by pytest itself (a skip mark, a missing fixture)
+    elif isinstance(exc, (NotVerified, Deferred)):
+        message = exc.reason
     elif isinstance(exc, ContractViolation):
-        verdict, failed_rule, message = "failed", exc.rule, str(exc)
-    elif report.failed:
-        verdict, failed_rule = "error", None
-        message = "".join(traceback.format_exception_only(type(exc), exc)) if exc else str(report.longrepr)
+        message = str(exc)
+    elif exc is not None:
+        message = str(report.longrepr) if verdict is Verdict.FAILED else \
+            "".join(traceback.format_exception_only(type(exc), exc))
     else:
-        verdict, failed_rule, message = "not verified", None, str(report.longrepr)
+        message = ""
     redactor = item.config.stash[_REDACTOR]
-    item.config.stash[_RECORDS].append({
-        "test": item.nodeid,
-        "rules": rules,
-        "verdict": verdict,
-        "failed_rule": failed_rule,
-        "message": redactor.text(message),
-        "duration": report.duration,
-        "due": getattr(exc, "due", None),
-        "ledger": getattr(exc, "data", None) or None,
-        "resolves": item.stash.get(RESOLVES, None),
-        "recording": rec.to_dict() if rec is not None else None,
-    })
+    item.config.stash[_RECORDS].append(CheckRecord(
+        test=item.nodeid,
+        rules=rules,
+        verdict=verdict,
+        failed_rule=failed_rule_of(exc, rules) if verdict is not Verdict.PASSED else None,
+        message=redactor.text(message),
+        duration=report.duration,
+        due=getattr(exc, "due", None),
+        ledger=getattr(exc, "data", None) or None,
+        resolves=item.stash.get(RESOLVES, None),
+        recording=rec.to_dict() if rec is not None else None,
+    ))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -334,11 +334,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if workerinput is not None:
         if records:
             evidence.mkdir(parents=True, exist_ok=True)
-            (evidence / f"{workerinput['workerid']}.json").write_text(json.dumps(records))
+            (evidence / f"{workerinput['workerid']}.json").write_text(json.dumps([r.to_dict() for r in records]))
         return
     if records:
         evidence.mkdir(parents=True, exist_ok=True)
-        (evidence / "main.json").write_text(json.dumps(records))
+        (evidence / "main.json").write_text(json.dumps([r.to_dict() for r in records]))
     if not evidence.is_dir():
         return
     from asyncpay.report import write_reports

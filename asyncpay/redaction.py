@@ -62,6 +62,7 @@ _PAIR = re.compile(
     r"""(?P<sep>\s*[:=]\s*)"""
     r"""(?P<val>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\[redacted\]|[^\s&,;'"{}\[\]()]+)""")
 _URL_QUERY = re.compile(r"""(?P<base>\bhttps?://[^\s?#"'<>]+)\?(?P<query>[^\s#"'<>]+)""", re.IGNORECASE)
+_ANY_URL = re.compile(r"""\b[a-z][a-z0-9+.-]*://[^\s"'<>`]+""", re.IGNORECASE)
 _JSON_LITERALS = frozenset({"null", "true", "false"})
 
 
@@ -186,6 +187,14 @@ class Redactor:
         s = _PAIR.sub(self._pair, s)
         return _PAN_RUN.sub(_pan_run, s)
 
+    def free_text(self, s: str) -> str:
+        """Free text that may quote URLs: each URL through :meth:`url` first, then :meth:`text`.
+
+        In free text a URL reads as one ``http: //host/?card.cvv=123`` pair, so the query's own
+        pairs would escape the text rules.
+        """
+        return self.text(_ANY_URL.sub(lambda m: self.url(m.group(0)), s)) if s else s
+
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """Headers with credentials hidden: ``Authorization: Basic [redacted]``, cookies blanked.
 
@@ -232,12 +241,12 @@ class Redactor:
             out: dict[Any, Any] = {}
             for key, value in obj.items():
                 kind = _key_kind(key) if isinstance(key, str) else None
-                out[self.text(key) if isinstance(key, str) else key] = self._field(kind, value)
+                out[self.free_text(key) if isinstance(key, str) else key] = self._field(kind, value)
             return out
         if isinstance(obj, list | tuple):
             return [self.json(item) for item in obj]
         if isinstance(obj, str):
-            return self.text(obj)
+            return self.free_text(obj)
         if isinstance(obj, int) and not isinstance(obj, bool) and obj > 0:
             digits = str(obj)
             # A PAN sent as a JSON number is still a PAN.

@@ -5,12 +5,12 @@ One file set per run, overwritten by the next (``summary.json`` is also kept as
 
     junit.xml          one test case per check; failures name the rule, Expected / Received
     summary.json       every documented rule of the targeted gateways → passed / failed /
-                       pending / not verified, with counts and timings; the checks; contract
-                       coverage; the field inventory; what is still pending; drift
+                       error / deferred / not verified, with counts and timings; the checks;
+                       contract coverage; the field inventory; what is deferred; drift
     report.html        the same for a reviewer: verdict table, failures with their exchanges,
                        task timelines, coverage (self-contained: no script, no external URL)
     drift.json         what changed since ``--baseline`` (only with a baseline)
-    ledger.json        pending checks a later run must make (only while there are some)
+    ledger.json        deferred checks a later run must make (only while there are some)
 
 Every string written passes the run's redactor once more, whatever was redacted when it was
 recorded: a secret that slipped into a record must still not reach a file.
@@ -36,70 +36,47 @@ from xml.etree import ElementTree as ET
 
 from asyncpay import contracts, drift, ledger
 from asyncpay.errors import HarnessError
+from asyncpay.html_report import render_html
 from asyncpay.redaction import Redactor
 from asyncpay.rules import RULES
+from asyncpay.verdicts import RULE_ORDER, CheckRecord, Verdict, rule_verdict
 
-__all__ = ["VERDICTS", "documented_shapes", "load_records", "redact_text", "redact_tree",
-           "rule_verdicts", "write_junit", "write_reports"]
+__all__ = ["VERDICTS", "documented_shapes", "load_records", "rule_verdicts", "write_junit", "write_reports"]
 
-#: Rule verdicts, most serious first.
-VERDICTS = ("failed", "pending", "not verified", "passed")
-#: Check verdicts as the plugin records them ("error": the check broke before a verdict).
-CHECK_VERDICTS = ("failed", "error", "pending", "not verified", "passed")
+#: Rule and check verdicts, most serious first.
+VERDICTS = tuple(verdict.value for verdict in RULE_ORDER)
+CHECK_VERDICTS = VERDICTS
 VERSIONED = ("python", "asyncpay", "schemathesis", "hypothesis", "httpx", "pytest")
 #: Rules that apply to every target, whichever gateways it has.
 COMMON_GATEWAYS = ("transport",)
 _MESSAGES_PER_RULE = 5
-_URL = re.compile(r"""\b[a-z][a-z0-9+.-]*://[^\s"'<>`]+""", re.IGNORECASE)
 # XML 1.0 cannot carry these at all, escaped or not; a gateway's body may contain them.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def load_records(evidence: Path) -> list[dict[str, Any]]:
+def load_records(evidence: Path) -> list[CheckRecord]:
     """Every worker's records, in test order (the same for any number of workers)."""
-    records: list[dict[str, Any]] = []
+    records: list[CheckRecord] = []
     for path in sorted(evidence.glob("*.json")):
         try:
-            records.extend(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError) as exc:
+            records.extend(CheckRecord.from_dict(raw) for raw in json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise HarnessError(f"{path}: unreadable evidence from a worker ({exc}); "
                                "rerun, or with -n0 if a worker crashed") from None
-    return sorted(records, key=lambda rec: rec["test"])
+    return sorted(records, key=lambda rec: rec.test)
 
 
-def redact_text(text: str, redactor: Redactor) -> str:
-    """Free text through the redactor, URLs in it through its URL rules first.
-
-    In free text a URL reads as one ``http: //host/?card.cvv=123`` pair, so the query's own
-    pairs would escape the text rules.
-    """
-    return redactor.text(_URL.sub(lambda m: redactor.url(m.group(0)), text))
+def _redact_json(value: Any, redactor: Redactor) -> Any:
+    return redactor.json(value)
 
 
-def redact_tree(value: Any, redactor: Redactor) -> Any:
-    """A copy of a JSON-like value with every string (keys too) passed through the redactor.
-
-    Numbers are left alone except a card-number-like integer: timings and timestamps are
-    digit runs the redactor's card rule would otherwise mangle in serialised text.
-    """
-    if isinstance(value, str):
-        return redact_text(value, redactor)
-    if isinstance(value, Mapping):
-        return {redact_tree(str(k), redactor): redact_tree(v, redactor) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact_tree(item, redactor) for item in value]
-    if isinstance(value, int) and not isinstance(value, bool) and 13 <= len(str(abs(value))) <= 19:
-        masked = redactor.text(str(value))
-        return value if masked == str(value) else masked
-    return value
-
-
-def _redacted(rec: Mapping[str, Any], redactor: Redactor) -> dict[str, Any]:
+def _redacted(rec: CheckRecord, redactor: Redactor) -> CheckRecord:
     # The recording (thousands of bodies in a property-based run) was redacted when it was made;
     # the parts of it that are written pass the redactor again on the way out (summary, page).
-    out = redact_tree({key: value for key, value in rec.items() if key != "recording"}, redactor)
-    out["recording"] = rec.get("recording")
-    return dict(out)
+    raw = rec.to_dict()
+    out = _redact_json({key: value for key, value in raw.items() if key != "recording"}, redactor)
+    out["recording"] = rec.recording
+    return CheckRecord.from_dict(out)
 
 
 def versions() -> dict[str, str | None]:
@@ -125,25 +102,7 @@ def documented_shapes(gateways: Iterable[str]) -> list[str]:
             and not name.split("/", 1)[1].startswith("request-") and not name.endswith("/common")]
 
 
-def _verdict_for(rec: Mapping[str, Any], rule_id: str) -> str:
-    """What one check says about one of its rules."""
-    verdict, failed_rule = str(rec["verdict"]), rec.get("failed_rule")
-    if verdict in ("failed", "error") and failed_rule not in (None, rule_id):
-        return "not verified"  # the check stopped at another rule before it reached this one
-    return verdict
-
-
-def _rule_verdict(counts: Mapping[str, int]) -> str:
-    if counts.get("failed"):
-        return "failed"
-    if counts.get("error"):
-        return "not verified"  # the check broke before a verdict: nothing was verified
-    if counts.get("pending"):
-        return "pending"
-    return "passed" if counts.get("passed") else "not verified"
-
-
-def rule_verdicts(records: list[dict[str, Any]], gateways: Iterable[str]) -> dict[str, dict[str, Any]]:
+def rule_verdicts(records: list[CheckRecord], gateways: Iterable[str]) -> dict[str, dict[str, Any]]:
     """One row per documented rule of ``gateways``: verdict, counts per check verdict, timings."""
     wanted = set(gateways)
     rows: dict[str, dict[str, Any]] = {}
@@ -153,24 +112,23 @@ def rule_verdicts(records: list[dict[str, Any]], gateways: Iterable[str]) -> dic
                              "verdict": "not verified", "counts": {}, "checks": 0, "tests": [],
                              "messages": [], "time": 0.0, "due": None}
     for rec in records:
-        named = rec.get("rules") or []
-        for rule_id in dict.fromkeys([*named, *([rec["failed_rule"]] if rec.get("failed_rule") else [])]):
+        for rule_id in dict.fromkeys([*rec.rules, *([rec.failed_rule] if rec.failed_rule else [])]):
             row = rows.get(rule_id)
             if row is None:
                 continue  # a rule of a gateway this run did not target
-            verdict = _verdict_for(rec, rule_id)
-            row["counts"][verdict] = row["counts"].get(verdict, 0) + 1
+            verdict = rec.verdict_for(rule_id)
+            row["counts"][verdict.value] = row["counts"].get(verdict.value, 0) + 1
             row["checks"] += 1
-            row["time"] += float(rec.get("duration") or 0.0)
-            row["tests"].append(rec["test"])
-            message = rec.get("message") or ""
-            if verdict != "passed" and message and message not in row["messages"] \
+            row["time"] += float(rec.duration or 0.0)
+            row["tests"].append(rec.test)
+            message = rec.message or ""
+            if verdict is not Verdict.PASSED and message and message not in row["messages"] \
                     and len(row["messages"]) < _MESSAGES_PER_RULE:
                 row["messages"].append(message)
-            if verdict == "pending" and rec.get("due") is not None:
-                row["due"] = min(filter(None, (row["due"], rec["due"])))
+            if verdict is Verdict.DEFERRED and rec.due is not None:
+                row["due"] = min(filter(None, (row["due"], rec.due)))
     for row in rows.values():
-        row["verdict"] = _rule_verdict(row["counts"])
+        row["verdict"] = rule_verdict([Verdict(v) for v in row["counts"]]).value
         row["time"] = round(row["time"], 3)
         row["due_iso"] = ledger.iso(row["due"])
         if not row["checks"]:
@@ -178,28 +136,28 @@ def rule_verdicts(records: list[dict[str, Any]], gateways: Iterable[str]) -> dic
     return dict(sorted(rows.items(), key=lambda kv: (VERDICTS.index(kv[1]["verdict"]), kv[0])))
 
 
-def _check(rec: Mapping[str, Any]) -> dict[str, Any]:
-    recording = rec.get("recording") or {}
+def _check(rec: CheckRecord) -> dict[str, Any]:
+    recording = rec.recording or {}
     return {
-        "test": rec["test"],
-        "rules": rec.get("rules") or [],
-        "verdict": rec["verdict"],
-        "failed_rule": rec.get("failed_rule"),
-        "message": rec.get("message") or "",
-        "duration": round(float(rec.get("duration") or 0.0), 3),
-        "due": rec.get("due"),
-        "due_iso": ledger.iso(rec.get("due")),
-        "ledger": rec.get("ledger"),
-        "resolves": rec.get("resolves"),
+        "test": rec.test,
+        "rules": list(rec.rules),
+        "verdict": rec.verdict.value,
+        "failed_rule": rec.failed_rule,
+        "message": rec.message or "",
+        "duration": round(float(rec.duration or 0.0), 3),
+        "due": rec.due,
+        "due_iso": ledger.iso(rec.due),
+        "ledger": rec.ledger,
+        "resolves": rec.resolves,
         "exchanges": len(recording.get("exchanges") or []),
         "shapes": dict(recording.get("shapes") or {}),
     }
 
 
-def _coverage(records: list[dict[str, Any]], gateways: Iterable[str]) -> dict[str, Any]:
+def _coverage(records: list[CheckRecord], gateways: Iterable[str]) -> dict[str, Any]:
     seen: dict[str, int] = dict.fromkeys(documented_shapes(gateways), 0)
     for rec in records:
-        for name, count in ((rec.get("recording") or {}).get("shapes") or {}).items():
+        for name, count in ((rec.recording or {}).get("shapes") or {}).items():
             if name in seen:
                 seen[name] += int(count)
     return {"shapes": seen, "documented": len(seen),
@@ -212,8 +170,8 @@ def _tally(values: Iterable[str], order: Iterable[str]) -> dict[str, int]:
     return {verdict: found.count(verdict) for verdict in order}
 
 
-def build_summary(records: list[dict[str, Any]], meta: Mapping[str, Any],
-                  pending: list[ledger.LedgerEntry], now: float) -> dict[str, Any]:
+def build_summary(records: list[CheckRecord], meta: Mapping[str, Any],
+                  deferred: list[ledger.LedgerEntry], now: float) -> dict[str, Any]:
     """summary.json's contents, before drift and the file list are added."""
     gateways = _gateways(meta)
     rules = rule_verdicts(records, gateways)
@@ -239,7 +197,7 @@ def build_summary(records: list[dict[str, Any]], meta: Mapping[str, Any],
         "untargeted": {gateway: f"the profile has no [{gateway}] target" for gateway in untargeted},
         "versions": versions(),
         "totals": totals,
-        "unsettled": totals["pending"] + totals["not verified"],
+        "unsettled": totals["deferred"] + totals["not verified"],
         "rules": rules,
         "check_totals": _tally((c["verdict"] for c in checks), CHECK_VERDICTS),
         "timings": {
@@ -248,7 +206,7 @@ def build_summary(records: list[dict[str, Any]], meta: Mapping[str, Any],
                         for c in sorted(checks, key=lambda c: -c["duration"])[:10]],
         },
         "checks": checks,
-        "pending": [{**entry.to_dict(), "due_now": entry.is_due(now)} for entry in pending],
+        "deferred": [{**entry.to_dict(), "due_now": entry.is_due(now)} for entry in deferred],
         "coverage": _coverage(records, gateways),
         "fields": drift.field_inventory(records),
     }
@@ -261,14 +219,14 @@ def _xml(text: Any) -> str:
 def write_junit(summary: Mapping[str, Any], path: Path, redactor: Redactor) -> None:
     """JUnit XML as CI systems read it: one test case per check, the rule in each failure."""
     def clean(text: Any) -> str:
-        return _xml(redact_text(str(text), redactor))
+        return _xml(redactor.free_text(str(text)))
 
     checks = summary["checks"]
     totals = summary["check_totals"]
     suites = ET.Element("testsuites", name="asyncpay")
     suite = ET.SubElement(suites, "testsuite", name="asyncpay", tests=str(len(checks)),
                           failures=str(totals["failed"]), errors=str(totals["error"]),
-                          skipped=str(totals["pending"] + totals["not verified"]),
+                          skipped=str(totals["deferred"] + totals["not verified"]),
                           time=f"{summary['timings']['checks']:.3f}")
     if summary["run"]["started_iso"]:
         suite.set("timestamp", summary["run"]["started_iso"])
@@ -293,7 +251,7 @@ def write_junit(summary: Mapping[str, Any], path: Path, redactor: Redactor) -> N
         elif check["verdict"] == "error":
             el = ET.SubElement(case, "error", message=clean(first[:200]), type="error")
             el.text = clean(message)
-        elif check["verdict"] in ("pending", "not verified"):
+        elif check["verdict"] in ("deferred", "not verified"):
             due = f" (due {check['due_iso']})" if check["due_iso"] else ""
             ET.SubElement(case, "skipped", message=clean(f"{check['verdict']}{due}: {first}"))
     ET.indent(suites)
@@ -301,7 +259,7 @@ def write_junit(summary: Mapping[str, Any], path: Path, redactor: Redactor) -> N
 
 
 def _write_json(path: Path, value: Any, redactor: Redactor) -> None:
-    path.write_text(json.dumps(redact_tree(value, redactor), indent=2, ensure_ascii=False) + "\n",
+    path.write_text(json.dumps(_redact_json(value, redactor), indent=2, ensure_ascii=False) + "\n",
                     encoding="utf-8")
 
 
@@ -319,15 +277,15 @@ def _drift(summary: Mapping[str, Any], baseline: str | None) -> dict[str, Any] |
 def write_reports(evidence: Path, out: Path, meta: dict[str, Any], *, redactor: Redactor) -> dict[str, Any]:
     """Merge the workers' evidence into one file set in ``out``; return the summary.
 
-    The summary's ``unsettled`` (rules pending or not verified), ``rules`` and ``files`` drive
+    The summary's ``unsettled`` (rules deferred or not verified), ``rules`` and ``files`` drive
     the plugin's exit code and terminal summary.
     """
     records = [_redacted(rec, redactor) for rec in load_records(evidence)]
-    meta = redact_tree(meta, redactor)
+    meta = _redact_json(meta, redactor)
     out.mkdir(parents=True, exist_ok=True)
     now = float(meta.get("finished") or time.time())
-    pending = ledger.update(out / "ledger.json", records, now)
-    summary = build_summary(records, meta, pending, now)
+    deferred = ledger.update(out / "ledger.json", records, now)
+    summary = build_summary(records, meta, deferred, now)
     summary["drift"] = _drift(summary, meta.get("baseline"))
 
     paths = {name: out / name for name in ("junit.xml", "summary.json", "report.html")}
@@ -335,13 +293,10 @@ def write_reports(evidence: Path, out: Path, meta: dict[str, Any], *, redactor: 
         paths["drift.json"] = out / "drift.json"
     else:
         (out / "drift.json").unlink(missing_ok=True)  # a stale comparison would mislead
-    if pending:
+    if deferred:
         paths["ledger.json"] = out / "ledger.json"
     run_copy = out / "runs" / f"{summary['run']['run_id'] or 'run'}.json"
     summary["files"] = [str(p) for p in [*paths.values(), run_copy]]
-
-    # Imported here: html_report uses this module's redaction helpers.
-    from asyncpay.html_report import render_html
 
     write_junit(summary, paths["junit.xml"], redactor)
     _write_json(paths["summary.json"], summary, redactor)

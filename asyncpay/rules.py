@@ -1,8 +1,12 @@
 """Every documented rule asyncpay checks, in one place.
 
 Suites name the rule they check (``@pytest.mark.rule("overpay.error-once")``), violations
-carry its id, the mock's fault switches say which rule each one breaks, and the reports
-give a verdict per rule. ``text`` restates the documentation; ``source`` says where it is.
+carry its id, the check functions in :mod:`asyncpay.checks` are registered under it, the mock's
+fault switches say which rule each one breaks, and the reports give a verdict per rule.
+``text`` restates the documentation; ``source`` is the public page it comes from.
+
+``python -m asyncpay.rules`` prints every rule with its check functions and the suite tests
+that exercise it.
 """
 
 from __future__ import annotations
@@ -12,23 +16,43 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Rule:
+    """One documented rule: ``id`` (``gateway.name``), ``text`` (the documented sentence),
+    ``source`` (the public URL it comes from)."""
+
     id: str
     gateway: str  # "overpay", "opp" or "transport"
     text: str
     source: str
 
 
-_SEED_OP = "Overpay docs, asynchronous transaction processing"
-_FACTS_OP = "Overpay docs (FACTS part A)"
-_SEED_OPP = "OPP docs, async notifications"
-_FACTS_OPP = "OPP docs (FACTS part B)"
-_DESIGN = "asyncpay security rule"
+#: The public pages the rules come from.
+OVERPAY_ASYNC = "https://docs.overpay.io/en/integration/card_api/asynchronous/"
+OVERPAY_STATUSES = "https://docs.overpay.io/en/integration/card_api/statuses/"
+OVERPAY_QUERIES = "https://docs.overpay.io/en/integration/apm_api/transactions/status_query"
+OVERPAY_WEBHOOKS = "https://docs.overpay.io/en/dev_tools/webhooks/"
+OVERPAY_AUTH = "https://docs.bepaid.by/en/using_api/id_key/"
+OVERPAY_V3 = "https://docs.overpay.io/en/reference/api_v3/"
+OPP_ASYNC = "https://docs.oppwa.com/tutorials/manage-payments/async-notifications"
+OPP_PARAMETERS = "https://paynt.docs.oppwa.com/reference/parameters"
+OPP_RESULT_CODES = "https://vr-pay-ecommerce.docs.oppwa.com/reference/resultCodes"
+OPP_WEBHOOKS = "https://hyperpay.docs.oppwa.com/tutorials/webhooks"
+OPP_COPYANDPAY = "https://peachpayments.docs.oppwa.com/widget"
+HTTP_SEMANTICS = "https://www.rfc-editor.org/rfc/rfc9110"
+HTTP_CONTENT_TYPE = "https://www.rfc-editor.org/rfc/rfc9110#name-content-type"
+WEB_ORIGIN = "https://www.rfc-editor.org/rfc/rfc6454"
+
+_SEED_OP = OVERPAY_ASYNC
+_SEED_OPP = OPP_ASYNC
+_DESIGN = HTTP_SEMANTICS
 
 _ALL = [
     # --- transport: what every answer must be before any contract applies -------------
     Rule("transport.answers", "transport",
          "Every request gets a complete HTTP answer within the profile's request timeout, "
          "without a connection reset and within the response size limit.", _DESIGN),
+    Rule("transport.json-content-type", "transport",
+         "A JSON answer is labelled Content-Type: application/json (parameters such as charset "
+         "allowed; any +json media type too).", HTTP_CONTENT_TYPE),
     Rule("transport.no-redirect", "transport",
          "The gateway answers API requests directly; a 3xx redirect is never followed "
          "(it could carry credentials to another host).", _DESIGN),
@@ -38,7 +62,7 @@ _ALL = [
          "request_id, status_url, response_url.", _SEED_OP),
     Rule("overpay.urls-on-gateway", "overpay",
          "status_url and response_url are on the gateway's own origin; the harness never "
-         "sends credentials anywhere else.", _DESIGN),
+         "sends credentials anywhere else.", WEB_ORIGIN),
     Rule("overpay.status-shape", "overpay",
          "status_url answers {status: processing, request_id}, {status: completed, request_id, "
          "response_url}, 404 {status: unknown, request_id}, or a non-200 {message}.", _SEED_OP),
@@ -74,35 +98,35 @@ _ALL = [
          "request answers 404 {status: unknown, request_id}.", _SEED_OP),
     Rule("overpay.incomplete-final", "overpay",
          "An incomplete transaction carries redirect_url to /process/{uid}; its final state "
-         "is read with the tracking_id status query.", _FACTS_OP),
+         "is read with the tracking_id status query.", OVERPAY_STATUSES),
     Rule("overpay.tracking-query", "overpay",
          "GET /v2/transactions/tracking_id/{tracking_id} answers {transactions: [...]} with "
-         "the matching transactions ([] when none).", _FACTS_OP),
+         "the matching transactions ([] when none).", OVERPAY_QUERIES),
     Rule("overpay.uid-query", "overpay",
          "GET /transactions/{uid} answers {transaction: {...}} for the transaction's uid.",
-         _FACTS_OP),
+         OVERPAY_QUERIES),
     Rule("overpay.auth-required", "overpay",
          "Requests without valid HTTP Basic credentials (shop id, secret key) are refused.",
-         _FACTS_OP),
+         OVERPAY_AUTH),
     Rule("overpay.webhook", "overpay",
          "With notification_url, the gateway POSTs the transaction JSON there, authenticated "
          "by HTTP Basic or a Content-Signature (RSA-SHA256), carrying the same transaction as "
-         "the task's result.", _FACTS_OP),
+         "the task's result.", OVERPAY_WEBHOOKS),
     Rule("overpay.contract", "overpay",
-         "Every answer to a generated request conforms to its documented schema.", _FACTS_OP),
+         "Every answer to a generated request conforms to its documented schema.", OVERPAY_ASYNC),
     Rule("overpay.invalid-rejected", "overpay",
          "A request that breaks a documented constraint is refused: synchronously with an "
-         "error, or as a task whose result is a non-200 error delivered once.", _FACTS_OP),
+         "error, or as a task whose result is a non-200 error delivered once.", OVERPAY_ASYNC),
     # --- Open Payment Platform -------------------------------------------------------
     Rule("opp.payment-answer", "opp",
          "POST /v1/payments answers a documented payment: 32-hex id, result.code ddd.ddd.ddd, "
-         "amount and currency as requested.", _FACTS_OPP),
+         "amount and currency as requested.", OPP_PARAMETERS),
     Rule("opp.result-code-documented", "opp",
          "Every result.code is well-formed and falls in a documented result-code group.",
-         _FACTS_OPP),
+         OPP_RESULT_CODES),
     Rule("opp.validation-error", "opp",
          "Invalid parameters answer HTTP 400 with result.code 200.300.404 and "
-         "result.parameterErrors.", _FACTS_OPP),
+         "result.parameterErrors.", OPP_PARAMETERS),
     Rule("opp.notification-arrives", "opp",
          "A notification arrives at notificationUrl for the payment's status change.",
          _SEED_OPP),
@@ -119,18 +143,18 @@ _ALL = [
          "status: same id, amount, currency, brand and type.", _SEED_OPP),
     Rule("opp.final-state", "opp",
          "A pending payment reaches a final result within the profile's bound, and a "
-         "notification tells of it.", _FACTS_OPP),
+         "notification tells of it.", OPP_RESULT_CODES),
     Rule("opp.shopper-result-fallback", "opp",
          "Without notificationUrl the notification is sent to shopperResultUrl.", _SEED_OPP),
     Rule("opp.auth-required", "opp",
-         "A status read without the bearer token is refused (401, 800.900.300).", _FACTS_OPP),
+         "A status read without the bearer token is refused (401, 800.900.300).", OPP_PARAMETERS),
     Rule("opp.entity-required", "opp",
-         "A status read without entityId is refused.", _FACTS_OPP),
+         "A status read without entityId is refused.", OPP_PARAMETERS),
     Rule("opp.contract", "opp",
-         "Every answer to a generated request conforms to its documented schema.", _FACTS_OPP),
+         "Every answer to a generated request conforms to its documented schema.", OPP_PARAMETERS),
     Rule("opp.encrypted-webhook", "opp",
          "An encrypted webhook decrypts (AES-256-GCM, IV and tag in headers) to {type, action, "
-         "payload} with the payment.", _FACTS_OPP),
+         "payload} with the payment.", OPP_WEBHOOKS),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _ALL}
@@ -142,3 +166,9 @@ def rule(rule_id: str) -> Rule:
         return RULES[rule_id]
     except KeyError:
         raise KeyError(f"no documented rule {rule_id!r}; known: {sorted(RULES)}") from None
+
+
+if __name__ == "__main__":
+    from asyncpay.rulemap import main
+
+    raise SystemExit(main())

@@ -208,7 +208,7 @@ def test_the_environment_s_proxy_is_never_used(monkeypatch: pytest.MonkeyPatch) 
         client = GatewayClient(gateway.url, auth=basic(SHOP_ID, SECRET), timeout=2.0, redactor=redactor,
                                origin_rule="overpay.urls-on-gateway")
         try:
-            assert client.send("GET", "/async/status/1").status == 200
+            assert client.send("GET", "/async/status/1").status_code == 200
         finally:
             client.close()
         proxy.settimeout(0.0)

@@ -8,7 +8,7 @@ import pytest
 from schemathesis.generation import GenerationMode
 
 from asyncpay import contracts
-from asyncpay.checks import opp_documented_breach
+from asyncpay.constraints import opp_documented_breach
 from asyncpay.errors import ContractViolation
 from asyncpay.generation import openapi_schema
 
@@ -32,17 +32,17 @@ def test_generated_payment_requests(case, opp, receiver):
 
     answer = opp.client.send("POST", "/v1/payments", form=form, label="generated payment")
 
-    if answer.status == 200:
+    if answer.status_code == 200:
         contracts.check("opp/payment", answer.json, rule="opp.contract", what="answer to a generated payment")
         opp.result_group(answer.json["result"]["code"], "payment answer")
         if breach:
             raise ContractViolation("opp.validation-error", f"an invalid payment was processed: {breach}",
                                     expected="HTTP 400 with result.code 200.300.404", received=answer.summary())
-    elif 400 <= answer.status < 500 and answer.status not in (401, 403):
+    elif 400 <= answer.status_code < 500 and answer.status_code not in (401, 403):
         contracts.check("opp/error", answer.json, rule="opp.contract", what="refusal of a generated payment")
         opp.result_group(answer.json["result"]["code"], "refusal")
     else:
         raise ContractViolation("opp.contract", "a generated payment got an undocumented answer",
                                 expected="HTTP 200 (payment) or 400 (invalid parameters)",
                                 received=answer.summary())
-    assert negative or breach is None or answer.status == 400
+    assert negative or breach is None or answer.status_code == 400

@@ -12,7 +12,7 @@ from schemathesis.core import NotSet
 from schemathesis.generation import GenerationMode
 
 from asyncpay import contracts
-from asyncpay.checks import overpay_documented_breach
+from asyncpay.constraints import overpay_documented_breach
 from asyncpay.errors import ContractViolation
 from asyncpay.generation import openapi_schema
 from asyncpay.lifecycle import Kind, Outcome
@@ -49,10 +49,10 @@ def test_generated_async_requests(case, overpay, receiver):
                                  raw_body=raw.encode() if isinstance(raw, str) else raw,
                                  headers={"Content-Type": "application/json"})
 
-    if answer.status in (401, 403) or answer.status >= 500:
+    if answer.status_code in (401, 403) or answer.status_code >= 500:
         raise ContractViolation("overpay.contract", f"POST {case.formatted_path} failed on a generated request",
                                 expected="a task (2xx) or a documented error (4xx)", received=answer.summary())
-    if not 200 <= answer.status < 300:
+    if not 200 <= answer.status_code < 300:
         contracts.check("overpay/error", answer.json, rule="overpay.contract",
                         what=f"synchronous refusal of POST {case.formatted_path}")
         return

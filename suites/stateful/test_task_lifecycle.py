@@ -90,7 +90,7 @@ def lifecycle_machine(gateway):
             url = gateway.sibling_url(own, task.request_id, fresh, f"/async/{which}/{fresh}")
             answer = gateway.client.send("GET", url, rule="overpay.urls-on-gateway", label="unknown id")
             body = answer.json if isinstance(answer.json, dict) else {}
-            if answer.status != 404 or body.get("status") != "unknown" or str(body.get("request_id")) != fresh:
+            if answer.status_code != 404 or body.get("status") != "unknown" or str(body.get("request_id")) != fresh:
                 raise ContractViolation("overpay.unknown-404", f"{which} URL of an unknown request_id",
                                         expected={"http": 404, "body": {"status": "unknown", "request_id": fresh}},
                                         received=answer.summary())

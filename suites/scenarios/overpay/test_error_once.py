@@ -13,7 +13,7 @@ def _expect_once(overpay, task, first_kind, answer, rule):
         raise ContractViolation(rule, f"task {task.request_id} did not deliver its non-200 result",
                                 expected="a non-200 answer with the error, once",
                                 received=answer.summary())
-    assert answer.status != 200 and "message" in answer.json
+    assert answer.status_code != 200 and "message" in answer.json
     for which in ("result", "result", "status"):
         overpay.clock.advance(overpay.target.timing.poll_interval)
         kind, again = overpay.read(task, which)  # the model raises on a second delivery

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.overpay
 def test_incomplete_reaches_final_state_via_tracking_query(overpay):
     task = overpay.create(Outcome.INCOMPLETE, label="incomplete")
     answer = overpay.completed_result(task)
-    assert answer.status == 200, answer.summary()
+    assert answer.status_code == 200, answer.summary()
     transaction = answer.json["transaction"]
     if transaction["status"] != "incomplete":
         raise NotVerified("overpay.incomplete-final",

@@ -24,7 +24,7 @@ def test_documented_constraint_breach_is_refused(overpay, breach):
     answer = overpay.client.send("POST", "/async/transactions/payments", json_body={"request": body},
                                  label=f"POST with {breach}")
 
-    if 400 <= answer.status < 500 and answer.status not in (401, 403):
+    if 400 <= answer.status_code < 500 and answer.status_code not in (401, 403):
         contracts.check("overpay/error", answer.json, rule="overpay.invalid-rejected",
                         what=f"synchronous refusal of a request with {breach}")
         return

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.overpay
 def completed(overpay):
     task = overpay.create(Outcome.SUCCESSFUL, label="queries")
     answer = overpay.completed_result(task)
-    assert answer.status == 200, answer.summary()
+    assert answer.status_code == 200, answer.summary()
     return task, answer.json["transaction"]
 
 
@@ -48,7 +48,7 @@ def test_uid_query_answers_the_transaction(overpay, completed):
 
     answer = overpay.uid_query(transaction["uid"])
 
-    if answer.status != 200:
+    if answer.status_code != 200:
         raise ContractViolation("overpay.uid-query", f"GET /transactions/{transaction['uid']} is not 200",
                                 expected="HTTP 200 {transaction: ...}", received=answer.summary())
     contracts.check("overpay/transaction-response", answer.json, rule="overpay.uid-query",

@@ -20,7 +20,7 @@ def test_result_answers_the_request(overpay, operation, outcome):
 
     answer = overpay.completed_result(task)
 
-    assert answer.status == 200, answer.summary()
+    assert answer.status_code == 200, answer.summary()
     kind = OPERATION_TYPES[operation]
     contracts.check(f"overpay/result-{kind}", answer.json, rule="overpay.result-shape",
                     what=f"result of POST /async/transactions/{operation}")
@@ -43,7 +43,7 @@ def test_result_answers_the_request(overpay, operation, outcome):
 def test_200_result_reads_the_same_every_time(overpay):
     task = overpay.create(Outcome.SUCCESSFUL, label="stable")
     first = overpay.completed_result(task)
-    assert first.status == 200, first.summary()
+    assert first.status_code == 200, first.summary()
 
     step = max(overpay.target.timing.poll_interval, 1.0)
     for _ in range(3):

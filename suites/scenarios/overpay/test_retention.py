@@ -2,7 +2,7 @@
 
 import pytest
 
-from asyncpay.errors import ContractViolation, Pending
+from asyncpay.errors import ContractViolation, Deferred
 from asyncpay.lifecycle import Kind, Outcome
 
 pytestmark = pytest.mark.overpay
@@ -13,12 +13,12 @@ def test_result_kept_for_retention_then_unknown_on_both_urls(overpay):
     retention = overpay.target.timing.retention
     task = overpay.create(Outcome.SUCCESSFUL, label="retention")
     first = overpay.completed_result(task)
-    assert first.status == 200, first.summary()
+    assert first.status_code == 200, first.summary()
 
     slack = overpay.slack
     expiry = task.created_hi + retention + slack
     if not overpay.clock.can_wait(expiry - overpay.clock.now()):
-        raise Pending("overpay.retention-expiry",
+        raise Deferred("overpay.retention-expiry",
                       f"task {task.request_id} expires {expiry - overpay.clock.now():.0f} s from now "
                       f"(retention {retention:g} s); reports/ledger.json keeps it for a later run",
                       due=expiry,

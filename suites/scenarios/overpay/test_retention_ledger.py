@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from asyncpay import ledger
-from asyncpay.errors import ContractViolation, NotVerified, Pending
+from asyncpay.errors import ContractViolation, Deferred, NotVerified
 from asyncpay.lifecycle import Kind, Outcome, Task, TaskModel
 from asyncpay.plugin import RESOLVES
 
@@ -33,7 +33,7 @@ def test_pending_expiry_from_an_earlier_run(overpay, entry, request):
         raise NotVerified("overpay.retention-expiry",
                           f"ledger entry {entry.id} is for {data.get('base_url')}, not this target")
     if not entry.is_due(time.time()):
-        raise Pending("overpay.retention-expiry", f"task {data['request_id']} is due at "
+        raise Deferred("overpay.retention-expiry", f"task {data['request_id']} is due at "
                       f"{ledger.iso(entry.due)}", due=entry.due, data=data)
     request.node.stash[RESOLVES] = entry.id
     task = Task(data["request_id"], data["status_url"], data["response_url"], "payments", {},

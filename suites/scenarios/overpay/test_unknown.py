@@ -21,7 +21,7 @@ def test_unknown_request_id_is_404_unknown(overpay, which):
     answer = overpay.client.send("GET", url, rule="overpay.urls-on-gateway", label=f"unknown {which}")
 
     expected = {"http": 404, "body": {"status": "unknown", "request_id": fresh}}
-    if answer.status != 404:
+    if answer.status_code != 404:
         raise ContractViolation("overpay.unknown-404", f"{which} URL of an unknown request_id is not 404",
                                 expected=expected, received=answer.summary())
     contracts.check("overpay/status-unknown", answer.json, rule="overpay.unknown-404",

@@ -20,7 +20,7 @@ def test_webhook_arrives_authenticated_with_the_result(overpay, receiver):
     hook = receiver.endpoint("overpay-webhook")
     task = overpay.create(Outcome.SUCCESSFUL, label="webhook", extra={"notification_url": hook})
     result = overpay.completed_result(task)
-    assert result.status == 200, result.summary()
+    assert result.status_code == 200, result.summary()
     transaction = result.json["transaction"]
 
     path = hook[len(receiver.public_url):]

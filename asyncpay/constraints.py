@@ -1,7 +1,8 @@
-"""Named checks shared by suites: each says Expected / Received and names its documented rule.
+"""The documented request constraints: which generated requests a gateway must refuse.
 
-These are the checks that need more than one answer or knowledge of what the docs constrain,
-so schemathesis' own per-response checks cannot express them.
+The property-based suites generate requests that break the request schemas in many ways; only a
+breach of a constraint the documentation states firmly obliges the gateway to refuse it. These
+filters say which generated requests are such breaches (they are inputs to checks, not checks).
 """
 
 from __future__ import annotations

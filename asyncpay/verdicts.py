@@ -1,0 +1,114 @@
+"""Verdicts and check records: what one test said about the documented rules it checks.
+
+A test marked ``@pytest.mark.rule(...)`` becomes one :class:`CheckRecord`. Its verdict follows
+from how the test ended, and never flatters the gateway:
+
+=================================  ==============  =============================================
+how the test ended                 verdict         failed_rule
+=================================  ==============  =============================================
+passed                             passed          —
+``ContractViolation(rule)``        failed          the violation's rule
+a plain ``AssertionError``         failed          the test's first marked rule
+``NotVerified(rule)``              not verified    the rule that could not be checked
+``Deferred(rule)``                 deferred        the rule a later run will check (the ledger)
+any other exception                error           — (a harness fault: the run fails)
+=================================  ==============  =============================================
+
+A rule's verdict over a run is the worst of its records' verdicts, in ``RULE_ORDER``.
+
+>>> Verdict.from_outcome(AssertionError("x")).value
+'failed'
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from asyncpay.errors import ContractViolation, Deferred, NotVerified
+
+
+class Verdict(enum.StrEnum):
+    """What a check (or, summed up, a rule) came to."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"  # the harness itself broke: neither the gateway's fault nor a pass
+    DEFERRED = "deferred"  # needs more time than one run; the ledger keeps it
+    NOT_VERIFIED = "not verified"  # the harness cannot make this check on this target
+
+    @classmethod
+    def from_outcome(cls, exc: BaseException | None, *, passed: bool = False) -> Verdict:
+        """The verdict of a test that raised ``exc`` (None with ``passed`` for a pass)."""
+        if exc is None:
+            return cls.PASSED if passed else cls.NOT_VERIFIED
+        if isinstance(exc, NotVerified):
+            return cls.NOT_VERIFIED
+        if isinstance(exc, Deferred):
+            return cls.DEFERRED
+        if isinstance(exc, AssertionError):  # ContractViolation included
+            return cls.FAILED
+        return cls.ERROR
+
+    @property
+    def settled(self) -> bool:
+        """Passed or failed: the check was made."""
+        return self in (Verdict.PASSED, Verdict.FAILED)
+
+
+#: Worst first: a rule takes the first verdict in this order that any of its records has.
+RULE_ORDER = (Verdict.FAILED, Verdict.ERROR, Verdict.DEFERRED, Verdict.NOT_VERIFIED, Verdict.PASSED)
+
+
+def rule_verdict(verdicts: list[Verdict] | tuple[Verdict, ...]) -> Verdict:
+    """The verdict of a rule over the records that checked it (none: not verified)."""
+    for verdict in RULE_ORDER:
+        if verdict in verdicts:
+            return verdict
+    return Verdict.NOT_VERIFIED
+
+
+def failed_rule_of(exc: BaseException | None, rules: list[str]) -> str | None:
+    """The rule a failure, not-verified or deferred check is about."""
+    if isinstance(exc, (ContractViolation, NotVerified, Deferred)):
+        return exc.rule
+    if isinstance(exc, AssertionError) and rules:
+        return rules[0]
+    return None
+
+
+@dataclass
+class CheckRecord:
+    """One test's verdict on its rules, with the evidence (already redacted)."""
+
+    test: str  # pytest node id
+    rules: list[str]
+    verdict: Verdict
+    failed_rule: str | None = None
+    message: str = ""
+    duration: float = 0.0  # seconds
+    due: float | None = None  # deferred: wall-clock time (time.time()) the check falls due
+    ledger: dict[str, Any] | None = None  # deferred: what a later run needs to make the check
+    resolves: str | None = None  # the ledger entry this check settled
+    recording: dict[str, Any] | None = field(default=None, repr=False)
+
+    def verdict_for(self, rule_id: str) -> Verdict:
+        """This record's verdict on one of its rules: a failure, deferral or not-verified names
+        its own rule; the record's other rules were checked up to that point only."""
+        if self.verdict is Verdict.PASSED or self.failed_rule in (None, rule_id):
+            return self.verdict
+        if self.verdict is Verdict.FAILED:
+            return Verdict.NOT_VERIFIED  # the test stopped at another rule's failure
+        return self.verdict
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["verdict"] = self.verdict.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckRecord:
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        known["verdict"] = Verdict(known["verdict"])
+        return cls(**known)
