@@ -15,14 +15,17 @@ import itertools
 import os
 import random
 import re
+import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from asyncpay import contracts
+from asyncpay.checks import overpay as checks
 from asyncpay.client import Answer, GatewayClient, basic
 from asyncpay.clock import TargetClock
-from asyncpay.errors import ContractViolation, NotVerified
+from asyncpay.errors import NotVerified
 from asyncpay.lifecycle import Kind, Outcome, Task, TaskModel, show
 from asyncpay.polling import poll
 from asyncpay.profile import OverpayTarget
@@ -74,6 +77,7 @@ class OverpayGateway:
     clock: TargetClock
     run_id: str
     models: dict[str, TaskModel] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def recording(self) -> Recording:
@@ -84,8 +88,32 @@ class OverpayGateway:
         return 0.5 if self.clock.virtual else max(1.0, 0.02 * self.target.timing.retention)
 
     def model(self, task: Task) -> TaskModel:
-        return self.models.setdefault(task.request_id,
-                                      TaskModel(task, self.target.timing.retention, self.slack))
+        """The lifecycle model of ``task`` (one per request_id, kept for the run)."""
+        with self._lock:
+            return self.models.setdefault(task.request_id,
+                                          TaskModel(task, self.target.timing.retention, self.slack))
+
+    def planned_reads(self, task: Task, count: int, *, rule: str = "overpay.result-stable",
+                      at_least: int = 0) -> Iterator[int]:
+        """Yield up to ``count`` times, moving the clock on between yields, only while a read made
+        then still falls inside the task's retention window (the profile's retention from the
+        task's creation, less the slack): a read planned past it would be judged on expiry.
+
+        Raises :class:`NotVerified` (``rule``) when fewer than ``at_least`` reads fit the window.
+        """
+        step = max(min(self.target.timing.poll_interval, self.window_left(task) / (count + 1)), 0.05)
+        made = 0
+        while made < count and self.window_left(task) > step:
+            self.clock.advance(step)
+            made += 1
+            yield made
+        if made < at_least:
+            raise NotVerified(rule, f"the retention window ({self.target.timing.retention:g} s from creation) "
+                              f"left room for {made} of the {at_least} reads this check needs after completion")
+
+    def window_left(self, task: Task) -> float:
+        """Seconds (target time) from now until the task's 200 result may start to expire."""
+        return task.created_lo + self.target.timing.retention - self.slack - self.clock.now()
 
     # --- creating tasks ---------------------------------------------------------------
     def trigger(self, outcome: Outcome) -> dict[str, Any]:
@@ -115,19 +143,13 @@ class OverpayGateway:
         return self.task_from(answer, operation, request, outcome, created_lo, created_hi, label)
 
     def task_from(self, answer: Answer, operation: str, request: dict[str, Any], outcome: Outcome,
-                  created_lo: float, created_hi: float, label: str) -> Task:
-        if not 200 <= answer.status_code < 300:
-            raise ContractViolation(
-                "overpay.task-answer", f"POST /async/transactions/{operation} was not accepted as a task",
-                expected="a 2xx answer with {status: processing, request_id, status_url, response_url}",
-                received=answer.summary())
-        contracts.check("overpay/task", answer.json, rule="overpay.task-answer",
-                        what=f"answer to POST /async/transactions/{operation}")
-        body = answer.json
+                  created_lo: float, created_hi: float, label: str, *, documented: bool = True) -> Task:
+        """The task an async POST answered, its URLs checked to stay on the gateway's origin."""
+        body = checks.task_answer(answer, operation)
         for key in ("status_url", "response_url"):
-            self.client.resolve(body[key], rule="overpay.urls-on-gateway", what=key)
+            checks.urls_on_gateway(self.client, body[key], key)
         task = Task(str(body["request_id"]), body["status_url"], body["response_url"], operation,
-                    request, outcome, created_lo, created_hi, label)
+                    request, outcome, created_lo, created_hi, label, documented)
         self.recording.event(task.request_id, "created", f"{operation} ({outcome.value})", created_hi)
         return task
 
@@ -156,7 +178,7 @@ class OverpayGateway:
         timing = self.target.timing
         return poll(lambda: self.read(task, "status"), until=lambda r: r[0] is not Kind.PROCESSING, clock=self.clock,
                     timeout=timing.processing_timeout, interval=timing.poll_interval,
-                    rule="overpay.completes", describe=f"task {task.request_id} to complete",
+                    on_timeout=checks.completes, describe=f"task {task.request_id} to complete",
                     show=lambda r: show(r[1]))
 
     def wait_result(self, task: Task) -> tuple[Kind, Answer]:
@@ -164,7 +186,7 @@ class OverpayGateway:
         timing = self.target.timing
         return poll(lambda: self.read(task, "result"), until=lambda r: r[0] is not Kind.PROCESSING,
                     clock=self.clock, timeout=timing.processing_timeout,
-                    interval=timing.poll_interval, rule="overpay.completes",
+                    interval=timing.poll_interval, on_timeout=checks.completes,
                     describe=f"the result of task {task.request_id}", show=lambda r: show(r[1]))
 
     def outcome(self, task: Task) -> tuple[Kind, Answer]:
@@ -178,6 +200,12 @@ class OverpayGateway:
     def completed_result(self, task: Task) -> Answer:
         return self.outcome(task)[1]
 
+    def unknown_url(self, task: Task, which: str) -> tuple[str, str]:
+        """A request_id never issued, and the gateway's ``which`` URL for it (its own layout)."""
+        fresh = self.fresh_request_id(task.request_id)
+        own = task.status_url if which == "status" else task.response_url
+        return fresh, self.sibling_url(own, task.request_id, fresh, f"/async/{which}/{fresh}")
+
     def sibling_url(self, url: str, request_id: str, fresh_id: str, fallback: str) -> str:
         """The gateway's URL for another request_id: its own layout when the id is in it."""
         if request_id and request_id in url:
@@ -188,15 +216,11 @@ class OverpayGateway:
         return str(random.randint(10**9, 10**10)) if re.fullmatch(r"\d+", like) else str(uuid.uuid4())
 
     # --- queries ----------------------------------------------------------------------
-    def tracking_query(self, tracking_id: str) -> Answer:
+    def tracking_query(self, tracking_id: str) -> list[dict[str, Any]]:
+        """GET /v2/transactions/tracking_id/{tracking_id}: the transactions listed (checked)."""
         answer = self.client.send("GET", f"/v2/transactions/tracking_id/{tracking_id}",
                                   rule="overpay.tracking-query", label="tracking-id query")
-        if answer.status_code != 200:
-            raise ContractViolation("overpay.tracking-query", "the tracking_id query was not answered 200",
-                                    expected="HTTP 200 {transactions: [...]}", received=answer.summary())
-        contracts.check("overpay/tracking-query", answer.json, rule="overpay.tracking-query",
-                        what=f"answer to GET /v2/transactions/tracking_id/{tracking_id}")
-        return answer
+        return checks.tracking_query(answer, tracking_id)
 
     def uid_query(self, uid: str) -> Answer:
         answer = self.client.send("GET", f"/transactions/{uid}", rule="overpay.uid-query",

@@ -233,7 +233,6 @@ def overpay(asyncpay_runtime: Runtime, recording: Recording) -> Any:
     """The Overpay gateway under test, with this test's recording attached."""
     gateway = asyncpay_runtime.overpay()
     gateway.client.recording = recording
-    gateway.models.clear()
     return gateway
 
 

@@ -1,7 +1,7 @@
 """Deadline-based polling on the target's clock, with capped backoff and a history on timeout.
 
 >>> answer = poll(read_status, until=lambda a: a.json["status"] != "processing",
-...               clock=clock, timeout=60, interval=1, rule="overpay.completes",
+...               clock=clock, timeout=60, interval=1, on_timeout=checks.completes,
 ...               describe="task a2ac… to complete")
 """
 
@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from asyncpay.clock import TargetClock
-from asyncpay.errors import ContractViolation
 
 T = TypeVar("T")
 
@@ -24,16 +23,17 @@ def poll(
     clock: TargetClock,
     timeout: float,
     interval: float,
-    rule: str,
+    on_timeout: Callable[[str, float, float, list[object]], NoReturn],
     describe: str,
     show: Callable[[T], object] = repr,
     max_interval: float | None = None,
     backoff: float = 1.5,
 ) -> T:
-    """Read until ``until(answer)``; on timeout raise a violation of ``rule`` listing what was seen.
+    """Read until ``until(answer)``; on timeout call the rule's check ``on_timeout(describe,
+    timeout, elapsed, seen)``, which raises its violation listing the answers seen.
 
-    ``timeout`` is in the target's seconds (virtual on the mock). The wall-clock guard stops a
-    virtual loop that somehow never advances.
+    ``timeout`` and ``interval`` are in the target's seconds (virtual on the mock). The wall-clock
+    guard stops a virtual loop that somehow never advances.
     """
     start = clock.now()
     # A guard against a loop that never ends: a virtual clock costs no real time to wait on.
@@ -50,11 +50,7 @@ def poll(
             seen.append(label)
         elapsed = clock.now() - start
         if elapsed >= timeout or time.monotonic() > wall_deadline:
-            raise ContractViolation(
-                rule, f"timed out waiting for {describe}",
-                expected=f"{describe} within {timeout:g} s",
-                received=f"after {elapsed:.1f} s, answers seen (in order): {seen[-8:]}",
-                hint="raise the profile's timing if the gateway is merely slow")
+            on_timeout(describe, timeout, elapsed, seen)
         clock.advance(min(wait, max(timeout - elapsed, 0.01)))
         wait = min(wait * backoff, cap)
 
@@ -65,14 +61,15 @@ def await_delivery(
     clock: TargetClock,
     timeout: float,
     step: float,
-    rule: str,
+    on_timeout: Callable[[str, float, object], NoReturn],
     describe: str,
     seen: Callable[[], object],
 ) -> T:
     """Wait for something the gateway sends us (a webhook, a notification).
 
     ``wait_for(seconds)`` blocks up to ``seconds`` of real time and raises ``TimeoutError`` when
-    nothing came. On a virtual clock the target's time is moved on in ``step``s between short
+    nothing came; when nothing came in time, the rule's check ``on_timeout(describe, timeout,
+    what_did_arrive)`` raises its violation. On a virtual clock the target's time is moved on in ``step``s between short
     real waits, so its retries happen; on a real clock we simply wait out ``timeout``.
     """
     if not clock.virtual:
@@ -91,7 +88,4 @@ def await_delivery(
                 if clock.now() - start >= timeout:
                     break
                 clock.advance(step)
-    raise ContractViolation(rule, f"{describe} never arrived",
-                            expected=f"{describe} within {timeout:g} s",
-                            received=f"what did arrive: {seen()}",
-                            hint="check that the gateway can reach the receiver ([receiver] public_url)")
+    on_timeout(describe, timeout, seen())

@@ -20,7 +20,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from asyncpay.errors import ContractViolation, NotVerified
+from asyncpay.checks import overpay as checks
+from asyncpay.errors import NotVerified
 from asyncpay.lifecycle import Kind, Outcome
 from asyncpay.overpay import OPERATION_TYPES
 
@@ -52,12 +53,14 @@ def lifecycle_machine(gateway):
             except NotVerified:
                 return  # this gateway does not honour the trigger: nothing to hold the task to
             model = gateway.model(task)
-            if kind is Kind.PROCESSING and clock.now() > task.created_hi + timing.processing_timeout:
-                raise ContractViolation("overpay.completes", f"task {task.request_id} still processing",
-                                        expected=f"completed within {timing.processing_timeout:g} s",
-                                        received=model.history[-6:])
-            if kind is Kind.RESULT:
-                self.matches_request(task, answer.json)
+            elapsed = clock.now() - task.created_hi
+            if kind is Kind.PROCESSING and elapsed > timing.processing_timeout:
+                checks.completes(f"task {task.request_id} to complete", timing.processing_timeout, elapsed,
+                                 list(model.history))
+            transaction = answer.json.get("transaction") if isinstance(answer.json, dict) else None
+            if kind is Kind.RESULT and isinstance(transaction, dict):
+                checks.result_matches_request(transaction, task.request, OPERATION_TYPES[task.operation],
+                                              f"the result of task {task.request_id}")
 
         @rule(task=tasks, which=st.sampled_from(["status", "result"]))
         def read_twice(self, task, which):
@@ -71,29 +74,11 @@ def lifecycle_machine(gateway):
             self.read(task, first)
             self.read(task, "result" if first == "status" else "status")
 
-        def matches_request(self, task, body):
-            transaction = body.get("transaction") if isinstance(body, dict) else None
-            if not isinstance(transaction, dict):
-                return
-            want = {"type": OPERATION_TYPES[task.operation], "amount": task.request.get("amount"),
-                    "currency": task.request.get("currency"), "tracking_id": task.request.get("tracking_id")}
-            got = {k: transaction.get(k) for k in want}
-            if got != want:
-                raise ContractViolation("overpay.result-matches-request",
-                                        f"the result of task {task.request_id} does not answer its request",
-                                        expected=want, received=got)
-
         @rule(which=st.sampled_from(["status", "result"]), task=tasks)
         def read_unknown(self, which, task):
-            fresh = gateway.fresh_request_id(task.request_id)
-            own = task.status_url if which == "status" else task.response_url
-            url = gateway.sibling_url(own, task.request_id, fresh, f"/async/{which}/{fresh}")
+            fresh, url = gateway.unknown_url(task, which)
             answer = gateway.client.send("GET", url, rule="overpay.urls-on-gateway", label="unknown id")
-            body = answer.json if isinstance(answer.json, dict) else {}
-            if answer.status_code != 404 or body.get("status") != "unknown" or str(body.get("request_id")) != fresh:
-                raise ContractViolation("overpay.unknown-404", f"{which} URL of an unknown request_id",
-                                        expected={"http": 404, "body": {"status": "unknown", "request_id": fresh}},
-                                        received=answer.summary())
+            checks.unknown_404(answer, fresh, f"{which} URL of an unknown request_id")
 
         @rule(seconds=st.sampled_from([0.2, 1.0, 2.0, 5.0, 30.0]))
         def wait(self, seconds):

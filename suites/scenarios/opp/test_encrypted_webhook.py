@@ -2,8 +2,9 @@
 
 import pytest
 
-from asyncpay import contracts, webhooks
-from asyncpay.errors import ContractViolation, NotVerified
+from asyncpay import webhooks
+from asyncpay.checks import opp as checks
+from asyncpay.errors import NotVerified
 from asyncpay.polling import await_delivery
 
 pytestmark = pytest.mark.opp
@@ -25,16 +26,7 @@ def test_encrypted_webhook_decrypts_to_the_payment(opp, receiver):
     request = await_delivery(
         lambda seconds: receiver.wait_for(encrypted, seconds, describe="an encrypted webhook"),
         clock=opp.clock, timeout=opp.target.timing.notification_timeout, step=1.0,
-        rule="opp.encrypted-webhook", describe=f"an encrypted webhook for {payment.id}",
+        on_timeout=checks.encrypted_webhook_arrives, describe=f"an encrypted webhook for {payment.id}",
         seen=lambda: [(r.method, r.path) for r in receiver.requests()][-5:])
-    try:
-        plaintext = webhooks.decrypt_opp_webhook(request.body, request.headers, secret)
-    except webhooks.WebhookError as exc:
-        raise ContractViolation("opp.encrypted-webhook", "the encrypted webhook does not decrypt",
-                                expected="AES-256-GCM with the shared secret, IV and tag from the headers",
-                                received=str(exc)) from None
-    contracts.check("opp/webhook", plaintext, rule="opp.encrypted-webhook", what="decrypted webhook")
-    if plaintext.get("payload", {}).get("id") != payment.id:
-        raise ContractViolation("opp.encrypted-webhook", "the webhook is about another payment",
-                                expected={"payload.id": payment.id},
-                                received={"payload.id": plaintext.get("payload", {}).get("id")})
+
+    checks.encrypted_webhook(request.body, request.headers, secret, payment.id)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from asyncpay import contracts
-from asyncpay.errors import ContractViolation, NotVerified
+from asyncpay.checks import overpay as checks
+from asyncpay.errors import NotVerified
 from asyncpay.lifecycle import Kind, Outcome
 from asyncpay.overpay import OPERATION_TYPES
 
@@ -18,21 +18,13 @@ EXPECTED_STATUS = {Outcome.SUCCESSFUL: "successful", Outcome.FAILED: "failed"}
 def test_result_answers_the_request(overpay, operation, outcome):
     task = overpay.create(outcome, operation=operation, label=f"result-{operation}-{outcome.value}")
 
-    answer = overpay.completed_result(task)
+    kind, answer = overpay.outcome(task)  # the model holds the answer to its contract
 
-    assert answer.status_code == 200, answer.summary()
-    kind = OPERATION_TYPES[operation]
-    contracts.check(f"overpay/result-{kind}", answer.json, rule="overpay.result-shape",
-                    what=f"result of POST /async/transactions/{operation}")
+    assert kind is Kind.RESULT, answer.summary()
+    kind_name = OPERATION_TYPES[operation]
+    checks.result_shape(answer.json, f"task {task.request_id}", contract=f"overpay/result-{kind_name}")
     transaction = answer.json["transaction"]
-    request = task.request
-    expected = {"type": kind, "amount": request["amount"], "currency": request["currency"],
-                "tracking_id": request["tracking_id"]}
-    received = {key: transaction.get(key) for key in expected}
-    if received != expected:
-        raise ContractViolation("overpay.result-matches-request",
-                                f"the result of task {task.request_id} does not answer its request",
-                                expected=expected, received=received)
+    checks.result_matches_request(transaction, task.request, kind_name, f"the result of task {task.request_id}")
     if transaction["status"] != EXPECTED_STATUS[outcome]:
         raise NotVerified("overpay.result-matches-request",
                           f"the {outcome.value} test trigger gave a {transaction['status']!r} transaction; "
@@ -42,11 +34,12 @@ def test_result_answers_the_request(overpay, operation, outcome):
 @pytest.mark.rule("overpay.result-stable")
 def test_200_result_reads_the_same_every_time(overpay):
     task = overpay.create(Outcome.SUCCESSFUL, label="stable")
-    first = overpay.completed_result(task)
-    assert first.status_code == 200, first.summary()
+    kind, first = overpay.outcome(task)
+    assert kind is Kind.RESULT, first.summary()
 
-    step = max(overpay.target.timing.poll_interval, 1.0)
-    for _ in range(3):
-        overpay.clock.advance(step)
-        kind, again = overpay.read(task, "result")  # the model compares every read with the first
-        assert kind is Kind.RESULT and again.json == first.json
+    # Up to three more reads, all inside the retention window; the model compares each with the
+    # first and fails result-stable on any difference.
+    for _ in overpay.planned_reads(task, 3, rule="overpay.result-stable", at_least=1):
+        overpay.read(task, "result")
+
+    assert overpay.model(task).result_reads >= 2
