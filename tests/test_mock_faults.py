@@ -196,6 +196,12 @@ def no_redirect(mock: MockServer, receiver: Receiver) -> bool:
     return not mock.status(mock.create_task()["request_id"]).is_redirect
 
 
+@probe("json-labelled-html")
+def json_content_type(mock: MockServer, receiver: Receiver) -> bool:
+    answer = mock.status(mock.create_task()["request_id"])
+    return answer.headers["content-type"].split(";")[0] == "application/json"
+
+
 @probe("result-hangs")
 def answers(mock: MockServer, receiver: Receiver) -> bool:
     request_id = mock.create_task()["request_id"]

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from asyncpay.mock.config import MockConfig
 from asyncpay.mock.control import control_routes
@@ -35,7 +35,7 @@ def create_app(config: MockConfig) -> Starlette:
 
     app = Starlette(
         routes=[*control_routes(runtime), *OverpayApi(runtime).routes(), *OppApi(runtime).routes()],
-        middleware=[Middleware(_CatchUpWithTime, runtime=runtime)],
+        middleware=[Middleware(_CatchUpWithTime, runtime=runtime), Middleware(_MislabelJson, runtime=runtime)],
         lifespan=lifespan,
     )
     app.state.mock = runtime
@@ -54,3 +54,24 @@ class _CatchUpWithTime:
         if scope["type"] == "http":
             self.runtime.on_request()
         await self.app(scope, receive, send)
+
+
+class _MislabelJson:
+    """The ``json-labelled-html`` fault: API answers keep their JSON body but say text/html."""
+
+    def __init__(self, app: ASGIApp, runtime: MockRuntime) -> None:
+        self.app = app
+        self.on = runtime.faults.on("json-labelled-html")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.on or scope["type"] != "http" or scope["path"].startswith("/_asyncpay"):
+            await self.app(scope, receive, send)
+            return
+
+        async def mislabel(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [(k, b"text/html; charset=utf-8" if k.lower() == b"content-type" else v)
+                                      for k, v in message.get("headers", [])]
+            await send(message)
+
+        await self.app(scope, receive, mislabel)

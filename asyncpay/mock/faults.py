@@ -94,6 +94,8 @@ _ALL = (
           "Status reads answer 302 with a Location on http://127.0.0.2 (same port)."),
     Fault("result-hangs", "transport.answers",
           "Result reads hang for 30 seconds before answering."),
+    Fault("json-labelled-html", "transport.json-content-type",
+          "Every JSON answer of both gateways is labelled Content-Type: text/html."),
     # --- OPP: notifications -------------------------------------------------------------
     Fault("notification-never-sent", "opp.notification-arrives",
           "No notification is ever sent."),
