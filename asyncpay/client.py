@@ -33,6 +33,7 @@ import httpx
 from asyncpay.checks import transport
 from asyncpay.errors import ContractViolation, TransportViolation
 from asyncpay.recording import Exchange, Recording
+from asyncpay.recording import current as current_recording
 from asyncpay.redaction import Redactor
 
 MAX_BODY = 4 << 20  # 4 MiB: far above any documented answer, far below a flood
@@ -98,7 +99,8 @@ class Answer:
 
 
 class GatewayClient:
-    """One gateway's client. ``recording`` is swapped per test by the plugin."""
+    """One gateway's client. Exchanges go to the current test's recording (the plugin activates
+    one per test, and one per scenario it runs concurrently), else to ``recording``."""
 
     def __init__(
         self,
@@ -119,7 +121,7 @@ class GatewayClient:
         self.redactor = redactor
         self.origin_rule = origin_rule
         self.max_body = max_body
-        self.recording = Recording()
+        self._recording = Recording()
         self.on_send = on_send
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout),
@@ -131,6 +133,15 @@ class GatewayClient:
             limits=httpx.Limits(max_keepalive_connections=0),
             headers={"User-Agent": "asyncpay", "Accept-Encoding": "gzip, deflate"},
         )
+
+    @property
+    def recording(self) -> Recording:
+        """Where this client's exchanges go now: the active recording, else its own."""
+        return current_recording() or self._recording
+
+    @recording.setter
+    def recording(self, recording: Recording) -> None:
+        self._recording = recording
 
     def close(self) -> None:
         self._http.close()

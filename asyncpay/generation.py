@@ -8,10 +8,12 @@ profile only: against a gateway every case is real traffic.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import schemathesis
 from hypothesis import settings
+from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
 from asyncpay import contracts
@@ -25,3 +27,27 @@ def openapi_schema(gateway: Literal["overpay", "opp"]) -> Any:
         phases.append("coverage")
     schema.config.phases.update(phases=phases)
     return schema
+
+
+def case_strategy(schema: Any) -> st.SearchStrategy[Any]:
+    """Cases of every operation in ``schema``: positive and negative data, and the documented examples."""
+    operations = [result.ok() for result in schema.get_all_operations()]
+    drawn = [op.as_strategy(generation_mode=mode) for op in operations
+             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]
+    examples = [strategy for op in operations for strategy in op.get_strategies_from_examples()]
+    return st.one_of(*drawn, *examples)
+
+
+def batch_budget(operations: int, *, real_time: bool) -> tuple[int, int]:
+    """(Hypothesis examples, cases per example) for a property-based run over ``operations``.
+
+    The same number of generated requests as one example per operation and Hypothesis example
+    (``max_examples`` of the active profile): on the virtual clock one case per operation and
+    example; in real time the cases come in three concurrent batches, so the run waits about
+    three processing times instead of one per request.
+    """
+    examples = settings.default.max_examples
+    if not real_time:
+        return examples, operations
+    batches = min(examples, 3)
+    return batches, math.ceil(examples * operations / batches)

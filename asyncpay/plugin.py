@@ -32,6 +32,7 @@ _RUN_ID = pytest.StashKey[str]()
 _RECORDS = pytest.StashKey[list[CheckRecord]]()
 _STARTED = pytest.StashKey[float]()
 _ITEM_RECORDING = pytest.StashKey[Recording]()
+_EARLY = pytest.StashKey[Any]()
 #: set on a test item that checked a ledger entry: the entry's id, so the ledger drops it
 RESOLVES = pytest.StashKey[str]()
 
@@ -52,6 +53,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="fail the run when a check is deferred or not verified")
     group.addoption("--no-reports", action="store_true", default=False,
                     help="write nothing to the reports directory")
+    group.addoption("--asyncpay-sequential", action="store_true", default=False,
+                    help="against a real-time gateway, run the tests one after another instead of "
+                         "starting them all at once (slower: the run then costs the sum of all waits)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -189,6 +193,16 @@ class Runtime:
                                     self.receiver(), self.run_id)
         return self._opp
 
+    def fixture(self, name: str) -> Any:
+        """A session-level fixture by name, for a test body started early."""
+        return self.receiver() if name == "receiver" else getattr(self, name)()
+
+    @property
+    def real_time(self) -> bool:
+        """Whether every configured target lives in real time (waiting costs wall time)."""
+        targets = [t for t in (self.profile.overpay, self.profile.opp) if t is not None]
+        return bool(targets) and all(t.timing.clock != "virtual" for t in targets)
+
     def clients(self) -> list[Any]:
         return [g.client for g in (self._overpay, self._opp) if g is not None]
 
@@ -201,8 +215,15 @@ class Runtime:
 
 
 @pytest.fixture(scope="session")
-def asyncpay_runtime(pytestconfig: pytest.Config) -> Iterator[Runtime]:
+def asyncpay_runtime(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Iterator[Runtime]:
     runtime = Runtime(pytestconfig)
+    if (runtime.real_time and not pytestconfig.getoption("--asyncpay-sequential")
+            and not hasattr(pytestconfig, "workerinput")):
+        # Every wait of the run at once: see asyncpay.early.
+        from asyncpay.early import EarlyStarts
+        early = EarlyStarts(runtime.fixture, _recording_of)
+        pytestconfig.stash[_EARLY] = early
+        early.start(request.session.items)
     try:
         yield runtime
     finally:
@@ -219,13 +240,35 @@ def redactor(pytestconfig: pytest.Config) -> Redactor:
     return pytestconfig.stash[_REDACTOR]
 
 
+def _recording_of(item: pytest.Item) -> Recording:
+    rec = item.stash.get(_ITEM_RECORDING, None)
+    if rec is None:
+        rec = item.stash[_ITEM_RECORDING] = Recording()
+    return rec
+
+
 @pytest.fixture
 def recording(request: pytest.FixtureRequest) -> Recording:
-    rec = request.node.stash.get(_ITEM_RECORDING, None)
-    if rec is None:
-        rec = request.node.stash[_ITEM_RECORDING] = Recording()
+    rec = _recording_of(request.node)
     activate(rec)
     return rec
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """A test whose body started early (real-time gateways): wait for it and take its outcome."""
+    early = pyfuncitem.config.stash.get(_EARLY, None)
+    if early is None or not early.started(pyfuncitem):
+        return None
+    early.join(pyfuncitem, timeout=_join_timeout(pyfuncitem.config.stash[_PROFILE]))
+    return True
+
+
+def _join_timeout(profile: Profile) -> float:
+    """The longest an early body may take: every timing bound of the profile, with room to spare."""
+    bounds = [t.timing for t in (profile.overpay, profile.opp) if t is not None]
+    return 120.0 + 3 * sum(b.processing_timeout + b.notification_timeout + b.max_wait + b.request_timeout
+                           for b in bounds)
 
 
 @pytest.fixture

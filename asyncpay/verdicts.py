@@ -14,7 +14,7 @@ a plain ``AssertionError``         failed          the test's first marked rule
 any other exception                error           — (a harness fault: the run fails)
 =================================  ==============  =============================================
 
-A rule's verdict over a run is the worst of its records' verdicts, in ``RULE_ORDER``.
+A rule's verdict over a run is the first of its records' verdicts in ``RULE_ORDER``.
 
 >>> Verdict.from_outcome(AssertionError("x")).value
 'failed'
@@ -57,8 +57,9 @@ class Verdict(enum.StrEnum):
         return self in (Verdict.PASSED, Verdict.FAILED)
 
 
-#: Worst first: a rule takes the first verdict in this order that any of its records has.
-RULE_ORDER = (Verdict.FAILED, Verdict.ERROR, Verdict.DEFERRED, Verdict.NOT_VERIFIED, Verdict.PASSED)
+#: A rule takes the first verdict in this order that any of its records has: any failure fails
+#: it; a check left for a later run defers it; one check that verified it is enough to pass it.
+RULE_ORDER = (Verdict.FAILED, Verdict.ERROR, Verdict.DEFERRED, Verdict.PASSED, Verdict.NOT_VERIFIED)
 
 
 def rule_verdict(verdicts: list[Verdict] | tuple[Verdict, ...]) -> Verdict:

@@ -75,6 +75,7 @@ def test_rule_verdict_takes_the_worst() -> None:
     assert rule_verdict([Verdict.PASSED, Verdict.FAILED]) is Verdict.FAILED
     assert rule_verdict([Verdict.PASSED, Verdict.ERROR]) is Verdict.ERROR
     assert rule_verdict([Verdict.PASSED, Verdict.DEFERRED]) is Verdict.DEFERRED
+    assert rule_verdict([Verdict.NOT_VERIFIED, Verdict.PASSED]) is Verdict.PASSED
     assert rule_verdict([]) is Verdict.NOT_VERIFIED
 
 

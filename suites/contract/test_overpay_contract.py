@@ -1,25 +1,33 @@
 """Property-based: generated async requests, every answer held to its documented schema.
 
-schemathesis generates valid and invalid requests from contracts/overpay.openapi.yaml. Each
-answer must be a documented shape; an accepted task is followed to its result through the
-lifecycle model. A request that breaks a documented constraint may be accepted as a task, but
-then its result must be a non-200 error, delivered once (schemathesis' own negative check
-expects a synchronous refusal, which the async docs do not promise).
+schemathesis generates valid and invalid requests from contracts/overpay.openapi.yaml, for every
+async operation. Each answer must be a documented shape; an accepted task is followed to its
+result through the lifecycle model. A request that breaks a documented constraint may be accepted
+as a task, but then its result must be a non-200 error, delivered once (schemathesis' own
+negative check expects a synchronous refusal, which the async docs do not promise).
+
+Each Hypothesis example is a batch of generated requests; against a real-time gateway the batch
+is sent and followed concurrently, each task still judged on its own by the lifecycle model.
 """
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from schemathesis.core import NotSet
 from schemathesis.generation import GenerationMode
 
 from asyncpay.checks import overpay as checks
 from asyncpay.constraints import overpay_documented_breach
-from asyncpay.generation import openapi_schema
+from asyncpay.fanout import fan_out
+from asyncpay.generation import batch_budget, case_strategy, openapi_schema
 from asyncpay.lifecycle import Kind, Outcome
 
 pytestmark = pytest.mark.overpay
 
 schema = openapi_schema("overpay")
 async_posts = schema.include(method="POST", path_regex=r"^/async/transactions/")
+OPERATIONS = len(list(async_posts.get_all_operations()))
+CASES = case_strategy(async_posts)
 
 
 def _sanitise(body, hook):
@@ -33,9 +41,8 @@ def _sanitise(body, hook):
     return body
 
 
-@async_posts.parametrize()
-@pytest.mark.rule("overpay.contract", "overpay.invalid-rejected")
-def test_generated_async_requests(case, overpay, receiver):
+def _one(overpay, receiver, case):
+    """Send one generated request and follow it; the checks raise on any broken rule."""
     operation = case.formatted_path.rsplit("/", 1)[-1]
     body = None if isinstance(case.body, NotSet) else _sanitise(case.body, receiver.endpoint("overpay-generated"))
     negative = case.meta is not None and case.meta.generation.mode is GenerationMode.NEGATIVE
@@ -60,3 +67,16 @@ def test_generated_async_requests(case, overpay, receiver):
     if kind is Kind.ERROR:
         for _ in overpay.planned_reads(task, 1):
             overpay.read(task, "result")  # the model: a one-time error is not handed out twice
+
+
+@pytest.mark.rule("overpay.contract", "overpay.invalid-rejected")
+def test_generated_async_requests(overpay, receiver):
+    real_time = not overpay.clock.virtual
+    examples, size = batch_budget(OPERATIONS, real_time=real_time)
+
+    @settings(settings.default, max_examples=examples)
+    @given(batch=st.lists(CASES, min_size=size, max_size=size))
+    def generated(batch):
+        fan_out(lambda case: _one(overpay, receiver, case), batch, concurrent=real_time)
+
+    generated()
