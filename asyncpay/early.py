@@ -84,8 +84,9 @@ class EarlyStarts:
             try:
                 kwargs = {name: self._provide(name) for name in item._fixtureinfo.argnames
                           if name in SHARED_FIXTURES}
-                kwargs.update({name: value for name, value in getattr(item, "callspec", None).params.items()
-                               if name in item._fixtureinfo.argnames} if hasattr(item, "callspec") else {})
+                callspec = getattr(item, "callspec", None)
+                params = callspec.params if callspec is not None else {}
+                kwargs.update({name: value for name, value in params.items() if name in item._fixtureinfo.argnames})
                 item.obj(**kwargs)
             except BaseException as exc:  # handed to pytest when it reaches the test
                 future.set_exception(exc)

@@ -46,7 +46,7 @@ def batch_budget(operations: int, *, real_time: bool) -> tuple[int, int]:
     example; in real time the cases come in three concurrent batches, so the run waits about
     three processing times instead of one per request.
     """
-    examples = settings.default.max_examples
+    examples = settings().max_examples  # the active profile's
     if not real_time:
         return examples, operations
     batches = min(examples, 3)

@@ -194,7 +194,7 @@ class _Section:
             raise ProfileError(f"{self.where(key)}: not a URL: {raw!r}") from None
         if url.scheme not in ("http", "https") or not url.host:
             raise ProfileError(f"{self.where(key)}: expected an http(s) URL, got {raw!r}")
-        return raw.rstrip("/")
+        return str(raw).rstrip("/")
 
     def positive(self, key: str, default: float) -> float:
         value = self.get(key, float, default)
@@ -202,7 +202,7 @@ class _Section:
             raise ProfileError(f"{self.where(key)}: must be a finite number, got {value}")
         if value < 0:
             raise ProfileError(f"{self.where(key)}: must not be negative, got {value}")
-        return value
+        return float(value)
 
     def finish(self, extra_ok: tuple[str, ...] = ()) -> None:
         unknown = set(self.data) - self.used - set(extra_ok)

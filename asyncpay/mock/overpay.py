@@ -346,7 +346,7 @@ async def _request_object(request: Request) -> dict[str, Any] | Response:
     else:
         problem = "Request parameters must be wrapped in a \"request\" object"
     if isinstance(body, dict) and isinstance(body.get("request"), dict):
-        return body["request"]
+        return dict(body["request"])
     return JSONResponse({"message": problem, "errors": {"base": [problem]}}, 422)
 
 
