@@ -19,6 +19,9 @@ recorded: a secret that slipped into a record must still not reach a file.
 ...                         redactor=redactor)
 >>> summary["rules"]["overpay.error-once"]["verdict"]
 'passed'
+
+The reports of a run split over CI jobs are merged with ``python -m asyncpay.report merge DIR…``
+(``asyncpay.merge``).
 """
 
 from __future__ import annotations
@@ -356,3 +359,9 @@ def write_reports(evidence: Path, out: Path, meta: dict[str, Any], *, redactor: 
     except OSError:
         pass
     return summary
+
+
+if __name__ == "__main__":  # python -m asyncpay.report merge DIR…
+    from asyncpay.merge import main
+
+    raise SystemExit(main())
