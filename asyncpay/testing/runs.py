@@ -139,21 +139,29 @@ class StartedRun:
             self.process.wait()
 
 
+def start_pytest(args: Iterable[str], *, cwd: Path, log: Path, timeout: float = 120.0,
+                 hypothesis_profile: str = "ci", env: Mapping[str, str] | None = None,
+                 python: str | None = None, reports: Path | None = None) -> StartedRun:
+    """Start ``python -m pytest ARGS`` in ``cwd`` in ``suite_environment()`` (plus ``env``), its output
+    going to ``log``: every subprocess pytest run of the project starts here."""
+    command = [python or sys.executable, "-m", "pytest", *args]
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, cwd=cwd, env=suite_environment(hypothesis_profile, **(env or {})),
+                                   stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return StartedRun(process, log, reports if reports is not None else cwd / "reports", timeout)
+
+
 def start_suites(paths: Iterable[str], *, profile: Path | None, reports: Path, cwd: Path,
                  timeout: float = 120.0, args: Iterable[str] = (), hypothesis_profile: str = "ci",
                  env: Mapping[str, str] | None = None, python: str | None = None) -> StartedRun:
     """Start ``python -m pytest PATHS -q --asyncpay-reports-dir REPORTS [--asyncpay-profile PROFILE]``
     in ``cwd``, in ``suite_environment()`` (plus ``env``); the output goes to ``REPORTS-output.txt``."""
-    command = [python or sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider",
-               "--asyncpay-reports-dir", str(reports), *args]
+    command = [*paths, "-q", "-p", "no:cacheprovider", "--asyncpay-reports-dir", str(reports), *args]
     if profile is not None:
         command += ["--asyncpay-profile", str(profile)]
-    log = reports.parent / f"{reports.name}-output.txt"
-    reports.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, cwd=cwd, env=suite_environment(hypothesis_profile, **(env or {})),
-                                   stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    return StartedRun(process, log, reports, timeout)
+    return start_pytest(command, cwd=cwd, log=reports.parent / f"{reports.name}-output.txt", timeout=timeout,
+                        hypothesis_profile=hypothesis_profile, env=env, python=python, reports=reports)
 
 
 def run_suites(paths: Iterable[str], *, profile: Path | None, reports: Path, cwd: Path,
