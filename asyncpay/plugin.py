@@ -99,7 +99,8 @@ def _activate(config: pytest.Config, *, check_reachable: bool = True) -> None:
         progress_view.install(config)
 
 
-def _in_use(config: pytest.Config) -> bool:
+def in_use(config: pytest.Config) -> bool:
+    """Whether this run uses asyncpay (a profile is loaded); an unrelated run never does."""
     return _PROFILE in config.stash
 
 
@@ -297,7 +298,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
-    if not _in_use(item.config):
+    if not in_use(item.config):
         return report
     exc = call.excinfo.value if call.excinfo is not None else None
     redactor = item.config.stash[_REDACTOR]
