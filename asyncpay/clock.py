@@ -13,6 +13,7 @@ from typing import Protocol
 
 import httpx
 
+from asyncpay import progress
 from asyncpay.errors import HarnessError
 
 CONTROL_PATH = "/_asyncpay/clock"
@@ -42,7 +43,9 @@ class RealClock:
     def advance(self, seconds: float) -> None:
         if seconds > 0:
             # The one place the harness waits in real time: the target lives in real time.
-            time.sleep(seconds)
+            with progress.waiting(f"{seconds:.0f} s of the gateway's time to pass", kind="expiry",
+                                  deadline=time.monotonic() + seconds):
+                progress.pause(seconds)
 
     def can_wait(self, seconds: float) -> bool:
         return seconds <= self.max_wait

@@ -66,7 +66,11 @@ __all__ = [
     "schema",
 ]
 
-CONTRACTS_DIR: Path = Path(__file__).resolve().parent.parent / "contracts"
+# An installed wheel carries them as asyncpay/_contracts; a checkout (or editable install) reads
+# the repository's contracts/ itself.
+CONTRACTS_DIR: Path = next((path for path in (Path(__file__).resolve().parent / "_contracts",
+                                              Path(__file__).resolve().parent.parent / "contracts")
+                            if path.is_dir()), Path(__file__).resolve().parent.parent / "contracts")
 ID_BASE = "https://asyncpay.dev/contracts/"
 GATEWAYS = ("overpay", "opp")
 KINDS = ("successful", "successful-review", "pending", "pending-long", "rejected", "error")

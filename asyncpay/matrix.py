@@ -12,16 +12,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from asyncpay.mock import FAULTS
 from asyncpay.rules import RULES
+from asyncpay.testing.runs import run_suites
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUEST_TIMEOUT = 1.0  # the mock answers in milliseconds; a hanging fault should cost little
@@ -55,30 +54,23 @@ def _marker(rule: str | None) -> list[str]:
 
 def run_one(fault: str | None, *, paths: tuple[str, ...] = ("suites",), timeout: float = 600) -> Row:
     rule = FAULTS[fault].rule if fault else None
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
-    env.setdefault("HYPOTHESIS_PROFILE", "smoke")
-    with tempfile.TemporaryDirectory(prefix="asyncpay-matrix-") as reports:
-        cmd = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider",
-               "--reports-dir", reports, "--request-timeout", str(REQUEST_TIMEOUT),
-               "-W", "ignore::hypothesis.errors.HypothesisWarning", *_marker(rule)]
-        if fault:
-            cmd += ["--mock-fault", fault]
-        started = time.monotonic()
-        try:
-            done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-            code, output = done.returncode, done.stdout + done.stderr
-        except subprocess.TimeoutExpired as exc:
-            code, output = -1, f"timed out after {timeout:g} s: {exc}"
-        seconds = time.monotonic() - started
-        summary_path = Path(reports) / "summary.json"
+    args = ["--asyncpay-request-timeout", str(REQUEST_TIMEOUT),
+            "-W", "ignore::hypothesis.errors.HypothesisWarning", *_marker(rule)]
+    if fault:
+        args += ["--asyncpay-mock-fault", fault]
+    with tempfile.TemporaryDirectory(prefix="asyncpay-matrix-") as tmp:
+        run = run_suites(paths, profile=None, reports=Path(tmp) / "reports", cwd=ROOT, timeout=timeout,
+                         args=args, hypothesis_profile=os.environ.get("HYPOTHESIS_PROFILE", "smoke"))
+        code = -1 if run.hung else run.returncode
+        output = (f"timed out after {timeout:g} s\n" if run.hung else "") + run.output
         failed_rules: list[str] = []
         failed_checks: list[str] = []
-        if summary_path.is_file():
-            summary = json.loads(summary_path.read_text())
+        if (run.reports / "summary.json").is_file():
+            summary = run.summary()
             failed_rules = sorted(r for r, row in summary["rules"].items() if row["verdict"] == "failed")
             failed_checks = sorted(c["test"].split("::", 1)[-1] for c in summary["checks"]
                                    if c["verdict"] in ("failed", "error"))
-    return Row(fault, rule, code, failed_rules, failed_checks, seconds, output[-2000:])
+    return Row(fault, rule, code, failed_rules, failed_checks, run.elapsed, output[-2000:])
 
 
 def save_row(row: Row, directory: Path) -> None:

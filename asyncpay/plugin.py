@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from asyncpay import options, progress_view
 from asyncpay.errors import ContractViolation, Deferred, HarnessError, NotVerified, ProfileError
 from asyncpay.profile import Profile, embedded_profile, load_profile
 from asyncpay.recording import Recording, activate
@@ -38,37 +39,39 @@ RESOLVES = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("asyncpay", "asyncpay: contract harness for asynchronous payment gateways")
-    group.addoption("--profile", metavar="FILE", default=os.environ.get("ASYNCPAY_PROFILE"),
-                    help="target profile (TOML); default: the embedded mock gateway")
-    group.addoption("--mock-fault", metavar="NAME", action="append", default=[],
-                    help="start the embedded mock with this fault switch (repeatable)")
-    group.addoption("--request-timeout", metavar="SECONDS", type=float, default=None,
-                    help="override the profile's request_timeout for every target")
-    group.addoption("--reports-dir", metavar="DIR", default="reports",
-                    help="where run reports are written (default: reports)")
-    group.addoption("--baseline", metavar="FILE", default=None,
-                    help="an earlier run's summary.json to compare this run with (drift report)")
-    group.addoption("--asyncpay-strict", action="store_true", default=False,
-                    help="fail the run when a check is deferred or not verified")
-    group.addoption("--no-reports", action="store_true", default=False,
-                    help="write nothing to the reports directory")
-    group.addoption("--asyncpay-sequential", action="store_true", default=False,
-                    help="against a real-time gateway, run the tests one after another instead of "
-                         "starting them all at once (slower: the run then costs the sum of all waits)")
+    options.add_options(parser)
+
+
+#: Fixtures and markers that make a test an asyncpay check: collecting one puts the plugin to use.
+SUITE_FIXTURES = frozenset({"overpay", "opp", "asyncpay_runtime", "asyncpay_profile"})
+SUITE_MARKERS = ("rule", "overpay", "opp")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(*ids): the documented rules this test checks")
     config.addinivalue_line("markers", "overpay: needs an Overpay target")
     config.addinivalue_line("markers", "opp: needs an Open Payment Platform target")
-    profile_path = config.getoption("--profile")
-    faults = config.getoption("--mock-fault") or []
+    timeout = options.value(config, "request_timeout")
+    if timeout is not None and not timeout > 0:
+        raise pytest.UsageError(f"--asyncpay-request-timeout must be greater than 0, got {timeout:g}")
+    workerinput = getattr(config, "workerinput", None)
+    config.stash[_RUN_ID] = (workerinput or {}).get("asyncpay_run_id") or uuid.uuid4().hex[:10]
+    config.stash[_STARTED] = time.time()
+    # A run that names an option is an asyncpay run: a bad profile or a gateway that cannot be
+    # reached stops it here, before any worker starts. Otherwise the plugin stays inert until a
+    # suite is collected (see pytest_collection_modifyitems).
+    if options.named(config):
+        _activate(config)
+
+
+def _activate(config: pytest.Config, *, check_reachable: bool = True) -> None:
+    """Load the profile and get ready to record checks; once per process."""
+    if _PROFILE in config.stash:
+        return
+    path = options.value(config, "profile")
+    faults = list(options.value(config, "mock_fault"))
     try:
-        if profile_path:
-            profile = load_profile(Path(profile_path), faults)
-        else:
-            profile = embedded_profile(faults)
+        profile = load_profile(Path(path), faults) if path else embedded_profile(faults)
         if profile.mock_faults:
             from asyncpay.mock import FAULTS
             unknown = [f for f in profile.mock_faults if f not in FAULTS]
@@ -77,21 +80,40 @@ def pytest_configure(config: pytest.Config) -> None:
                                    f"list them with: python -m asyncpay.mock --list-faults")
     except ProfileError as exc:
         raise pytest.UsageError(str(exc)) from None
-    timeout = config.getoption("--request-timeout")
+    timeout = options.value(config, "request_timeout")
     if timeout is not None:
-        if timeout <= 0:
-            raise pytest.UsageError(f"--request-timeout must be greater than 0, got {timeout}")
         for target in (profile.overpay, profile.opp):
             if target is not None:
                 target.timing.request_timeout = timeout
+    worker = hasattr(config, "workerinput")
+    if check_reachable and not worker:
+        from asyncpay.reachability import check_reachable as check
+        try:
+            check(profile)
+        except HarnessError as exc:
+            raise pytest.UsageError(str(exc)) from None
     config.stash[_PROFILE] = profile
     redactor = Redactor(profile.secrets)
     config.stash[_REDACTOR] = redactor
-    workerinput = getattr(config, "workerinput", None)
-    config.stash[_RUN_ID] = (workerinput or {}).get("asyncpay_run_id") or uuid.uuid4().hex[:10]
     config.stash[_RECORDS] = []
-    config.stash[_STARTED] = time.time()
     _redact_log_records(redactor)
+    if not worker:  # a worker's terminal is not shown: the controller's board has nothing to show
+        progress_view.install(config)
+
+
+def in_use(config: pytest.Config) -> bool:
+    """Whether this run uses asyncpay (a profile is loaded); an unrelated run never does."""
+    return _PROFILE in config.stash
+
+
+def _is_suite_item(item: pytest.Item) -> bool:
+    if any(item.get_closest_marker(name) is not None for name in SUITE_MARKERS):
+        return True
+    return not SUITE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    progress_view.uninstall(config)
 
 
 def _redact_log_records(redactor: Redactor) -> None:
@@ -216,8 +238,9 @@ class Runtime:
 
 @pytest.fixture(scope="session")
 def asyncpay_runtime(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Iterator[Runtime]:
+    _activate(pytestconfig)
     runtime = Runtime(pytestconfig)
-    if (runtime.real_time and not pytestconfig.getoption("--asyncpay-sequential")
+    if (runtime.real_time and not options.value(pytestconfig, "sequential")
             and not hasattr(pytestconfig, "workerinput")):
         # Every wait of the run at once: see asyncpay.early.
         from asyncpay.early import EarlyStarts
@@ -232,11 +255,13 @@ def asyncpay_runtime(request: pytest.FixtureRequest, pytestconfig: pytest.Config
 
 @pytest.fixture(scope="session")
 def asyncpay_profile(pytestconfig: pytest.Config) -> Profile:
+    _activate(pytestconfig)
     return pytestconfig.stash[_PROFILE]
 
 
 @pytest.fixture(scope="session")
 def redactor(pytestconfig: pytest.Config) -> Redactor:
+    _activate(pytestconfig)
     return pytestconfig.stash[_REDACTOR]
 
 
@@ -306,11 +331,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for rule_id in _rules_of(item):
             if rule_id not in RULES:
                 raise pytest.UsageError(f"{item.nodeid}: unknown rule {rule_id!r}")
+    if any(_is_suite_item(item) for item in items):
+        _activate(config)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
+    if not in_use(item.config):
+        return report
     exc = call.excinfo.value if call.excinfo is not None else None
     redactor = item.config.stash[_REDACTOR]
     if isinstance(exc, (NotVerified, Deferred)):
@@ -366,10 +395,10 @@ def _record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | N
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    if config.getoption("--no-reports"):
+    if options.value(config, "no_reports"):
         return
     records = config.stash.get(_RECORDS, [])
-    out = Path(config.getoption("--reports-dir"))
+    out = Path(options.value(config, "reports_dir"))
     run_id = config.stash[_RUN_ID]
     evidence = out / ".evidence" / run_id
     workerinput = getattr(config, "workerinput", None)
@@ -382,14 +411,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         evidence.mkdir(parents=True, exist_ok=True)
         (evidence / "main.json").write_text(json.dumps([r.to_dict() for r in records]))
     if not evidence.is_dir():
-        return
+        return  # no check ran here or in a worker: nothing to report
+    _activate(config, check_reachable=False)  # the xdist controller: its workers ran the checks
+    from asyncpay.merge import save_records
     from asyncpay.report import write_reports
     try:
+        save_records(evidence, out, _meta(config), redactor=config.stash[_REDACTOR])
         summary = write_reports(evidence, out, _meta(config), redactor=config.stash[_REDACTOR])
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_SUMMARY] = summary
-    if config.getoption("--asyncpay-strict") and summary.get("unsettled", 0) and session.exitstatus == 0:
+    if options.value(config, "strict") and summary.get("unsettled", 0) and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -398,6 +430,7 @@ _SUMMARY = pytest.StashKey[dict[str, Any]]()
 
 def _meta(config: pytest.Config) -> dict[str, Any]:
     profile = config.stash[_PROFILE]
+    baseline = options.value(config, "baseline")
     return {
         "run_id": config.stash[_RUN_ID],
         "profile": profile.name,
@@ -409,8 +442,8 @@ def _meta(config: pytest.Config) -> dict[str, Any]:
         "mock_faults": profile.mock_faults,
         "started": config.stash[_STARTED],
         "finished": time.time(),
-        "baseline": config.getoption("--baseline"),
-        "strict": config.getoption("--asyncpay-strict"),
+        "baseline": str(baseline) if baseline else None,
+        "strict": options.value(config, "strict"),
     }
 
 

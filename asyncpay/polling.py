@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
+from asyncpay import progress
 from asyncpay.clock import TargetClock
 
 T = TypeVar("T")
@@ -28,6 +29,7 @@ def poll(
     show: Callable[[T], object] = repr,
     max_interval: float | None = None,
     backoff: float = 1.5,
+    kind: str = "task",
 ) -> T:
     """Read until ``until(answer)``; on timeout call the rule's check ``on_timeout(describe,
     timeout, elapsed, seen)``, which raises its violation listing the answers seen.
@@ -35,6 +37,14 @@ def poll(
     ``timeout`` and ``interval`` are in the target's seconds (virtual on the mock). The wall-clock
     guard stops a virtual loop that somehow never advances.
     """
+    with progress.waiting(describe, kind=kind, deadline=time.monotonic() + timeout):
+        return _poll(read, until, clock, timeout, interval, on_timeout, describe, show, max_interval, backoff)
+
+
+def _poll(read: Callable[[], T], until: Callable[[T], bool], clock: TargetClock, timeout: float,
+          interval: float, on_timeout: Callable[[str, float, float, list[object]], NoReturn],
+          describe: str, show: Callable[[T], object],
+          max_interval: float | None, backoff: float) -> T:
     start = clock.now()
     # A guard against a loop that never ends: a virtual clock costs no real time to wait on.
     wall_deadline = time.monotonic() + (0.0 if clock.virtual else timeout) + 120.0
@@ -73,10 +83,13 @@ def await_delivery(
     real waits, so its retries happen; on a real clock we simply wait out ``timeout``.
     """
     if not clock.virtual:
-        try:
-            return wait_for(timeout)
-        except TimeoutError:
-            pass
+        deadline = time.monotonic() + timeout
+        with progress.waiting(describe, kind="notification", deadline=deadline):
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    return wait_for(min(left, 1.0))  # a second at a time: the display stays current
+                except TimeoutError:
+                    progress.tick()
     else:
         start = clock.now()
         while True:

@@ -19,6 +19,9 @@ recorded: a secret that slipped into a record must still not reach a file.
 ...                         redactor=redactor)
 >>> summary["rules"]["overpay.error-once"]["verdict"]
 'passed'
+
+The reports of a run split over CI jobs are merged with ``python -m asyncpay.report merge DIR…``
+(``asyncpay.merge``).
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ def _redact_json(value: Any, redactor: Redactor) -> Any:
     return redactor.json(value)
 
 
-def _redacted(rec: CheckRecord, redactor: Redactor) -> CheckRecord:
+def redact_record(rec: CheckRecord, redactor: Redactor) -> CheckRecord:
     # The recording (thousands of bodies in a property-based run) was redacted when it was made;
     # the parts of it that are written pass the redactor again on the way out (summary, page).
     raw = rec.to_dict()
@@ -281,7 +284,7 @@ def write_reports(evidence: Path, out: Path, meta: dict[str, Any], *, redactor: 
     The summary's ``unsettled`` (rules deferred or not verified), ``rules`` and ``files`` drive
     the plugin's exit code and terminal summary.
     """
-    records = [_redacted(rec, redactor) for rec in load_records(evidence)]
+    records = [redact_record(rec, redactor) for rec in load_records(evidence)]
     meta = _redact_json(meta, redactor)
     out.mkdir(parents=True, exist_ok=True)
     now = float(meta.get("finished") or time.time())
@@ -312,3 +315,9 @@ def write_reports(evidence: Path, out: Path, meta: dict[str, Any], *, redactor: 
     except OSError:
         pass
     return summary
+
+
+if __name__ == "__main__":  # python -m asyncpay.report merge DIR…
+    from asyncpay.merge import main
+
+    raise SystemExit(main())

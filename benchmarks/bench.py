@@ -16,13 +16,15 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script from a checkout
+
+from asyncpay.testing.runs import run_suites  # noqa: E402
+
 RUNS = {
     "overpay suites": ["suites", "-m", "overpay"],
     "opp suites": ["suites", "-m", "opp"],
@@ -33,19 +35,15 @@ TARGET_SECONDS = {"overpay suites": 60.0}
 
 
 def measure(args: list[str]) -> dict[str, float | int]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    env.setdefault("HYPOTHESIS_PROFILE", "ci")
-    with tempfile.TemporaryDirectory() as reports:
+    with tempfile.TemporaryDirectory() as tmp:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider",
-                               "--reports-dir", reports], cwd=ROOT, env=env, capture_output=True, text=True)
-        seconds = time.monotonic() - started
+        run = run_suites(args[:1], profile=None, reports=Path(tmp) / "reports", cwd=ROOT, timeout=1800,
+                         args=args[1:], hypothesis_profile=os.environ.get("HYPOTHESIS_PROFILE", "ci"))
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"pytest {' '.join(args)} failed (exit {done.returncode}):\n{done.stdout[-2000:]}")
-    return {"seconds": round(seconds, 2), "cpu_seconds": round(after.ru_utime - before.ru_utime
-                                                               + after.ru_stime - before.ru_stime, 2),
+    if run.returncode != 0:
+        raise SystemExit(f"pytest {' '.join(args)} failed (exit {run.returncode}):\n{run.tail(2000)}")
+    return {"seconds": round(run.elapsed, 2), "cpu_seconds": round(after.ru_utime - before.ru_utime
+                                                                   + after.ru_stime - before.ru_stime, 2),
             # ru_maxrss of children is the largest single child process (KiB on Linux).
             "peak_rss_mib": round(after.ru_maxrss / 1024, 1)}
 

@@ -290,7 +290,8 @@ def test_a_compression_bomb_is_refused() -> None:
 
 def test_a_compressed_answer_is_inflated() -> None:
     gateway = Gateway(lambda request: httpx.Response(
-        200, headers={"Content-Encoding": "gzip"}, stream=Body(gzip.compress(json.dumps(TASK).encode()))))
+        200, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        stream=Body(gzip.compress(json.dumps(TASK).encode()))))
 
     assert client_for(gateway).send("GET", "/async/status/1").json == TASK
 
@@ -428,3 +429,23 @@ def test_deeply_nested_json_reads_as_not_json() -> None:
     got = client_for(gateway).send("GET", "/async/status/1")
 
     assert got.json is None and got.json_error is not None
+
+
+@pytest.mark.parametrize("content_type", [None, "text/html", "text/plain; charset=utf-8"])
+def test_json_labelled_otherwise_breaks_the_content_type_rule(content_type: str | None) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    gateway = Gateway(lambda request: httpx.Response(200, headers=headers, stream=Body(json.dumps(TASK).encode())))
+
+    with pytest.raises(TransportViolation) as refused:
+        client_for(gateway).send("GET", "/async/status/1")
+
+    assert refused.value.rule == "transport.json-content-type"
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8",
+                                          "Application/JSON", "application/problem+json"])
+def test_json_media_types_with_parameters_pass(content_type: str) -> None:
+    gateway = Gateway(lambda request: httpx.Response(200, headers={"Content-Type": content_type},
+                                                     stream=Body(json.dumps(TASK).encode())))
+
+    assert client_for(gateway).send("GET", "/async/status/1").json == TASK

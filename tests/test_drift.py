@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -8,6 +9,7 @@ import pytest
 
 from asyncpay import drift
 from asyncpay.errors import HarnessError
+from asyncpay.verdicts import CheckRecord, Verdict
 
 TASK = {"status": "processing", "request_id": "r-1", "status_url": "https://gw.test/async/status/r-1",
         "response_url": "https://gw.test/async/result/r-1"}
@@ -15,10 +17,10 @@ RESULT = {"transaction": {"uid": "1-a", "status": "successful", "amount": 100, "
                           "type": "payment", "credit_card": {"last_4": "0000", "brand": "visa"}}}
 
 
-def rec(bodies: list[Any], shapes: dict[str, int], test: str = "t::a") -> dict[str, Any]:
-    return {"test": test, "verdict": "passed", "recording": {
+def rec(bodies: list[Any], shapes: dict[str, int], test: str = "t::a") -> CheckRecord:
+    return CheckRecord(test, [], Verdict.PASSED, recording={
         "exchanges": [{"response_body": b if isinstance(b, str) else json.dumps(b)} for b in bodies],
-        "events": [], "shapes": shapes}}
+        "events": [], "shapes": shapes})
 
 
 def summary(checks: list[tuple[str, str, float]], fields: dict[str, Any] | None = None,
@@ -57,8 +59,8 @@ def test_inventory_collects_every_type_and_collapses_error_maps() -> None:
 
 def test_answers_of_checks_without_shapes_or_with_generated_requests_are_not_listed() -> None:
     assert drift.field_inventory([rec([TASK], {})]) == {}
-    generated = {**rec([TASK], {"overpay/task": 1}), "rules": ["overpay.contract"]}
-    scenario = {**rec([TASK], {"overpay/task": 1}), "rules": ["overpay.task-answer"]}
+    generated = dataclasses.replace(rec([TASK], {"overpay/task": 1}), rules=["overpay.contract"])
+    scenario = dataclasses.replace(rec([TASK], {"overpay/task": 1}), rules=["overpay.task-answer"])
     assert drift.field_inventory([generated]) == {}
     assert set(drift.field_inventory([generated, scenario])) == {"overpay/task"}
 

@@ -1,23 +1,18 @@
 """Two real runs in a row, the second against a faulty mock: the drift names what changed."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from asyncpay.matrix import ROOT
+from asyncpay.testing.runs import run_suites
 
 SUITES = ["suites/scenarios/overpay/test_result.py", "suites/scenarios/overpay/test_queries.py"]
 
 
 def _run(reports: Path, *extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    done = subprocess.run([sys.executable, "-m", "pytest", *SUITES, "-q", "-p", "no:cacheprovider",
-                           "--reports-dir", str(reports), *extra],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode in (0, 1), done.stdout[-2000:] + done.stderr[-2000:]
-    return json.loads((reports / "summary.json").read_text())
+    run = run_suites(SUITES, profile=None, reports=reports, cwd=ROOT, timeout=300, args=extra)
+    assert run.returncode in (0, 1), run.tail()
+    return run.summary()
 
 
 def test_a_faulty_second_run_drifts_from_the_clean_baseline(tmp_path):
@@ -25,7 +20,8 @@ def test_a_faulty_second_run_drifts_from_the_clean_baseline(tmp_path):
     assert baseline["totals"].get("failed", 0) == 0
     baseline_file = next((tmp_path / "first" / "runs").glob("*.json"))
 
-    second = _run(tmp_path / "second", "--mock-fault", "result-missing-uid", "--baseline", str(baseline_file))
+    second = _run(tmp_path / "second", "--asyncpay-mock-fault", "result-missing-uid",
+                  "--asyncpay-baseline", str(baseline_file))
 
     drift = json.loads((tmp_path / "second" / "drift.json").read_text())
     text = json.dumps(drift)

@@ -41,7 +41,8 @@ def _run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, mock: MockS
     profile = pytester.path / "profile.toml"
     profile.write_text(profile_toml(overpay=mock.url, timing=FAST_TIMING))
     pytester.makepyfile(test_suite=SUITE)
-    return pytester.runpytest("-p", "no:cacheprovider", "--profile", str(profile), "--no-reports", *args)
+    return pytester.runpytest("-p", "no:cacheprovider", "--asyncpay-profile", str(profile),
+                              "--asyncpay-no-reports", *args)
 
 
 def test_bodies_start_together_in_real_time(pytester, monkeypatch, real_mock):

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -16,6 +13,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from asyncpay.profile import MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN, MOCK_WEBHOOK_SECRET
+from asyncpay.testing.runs import StartedRun, start_suites
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 1200  # seconds for one suite run; the runs go side by side
@@ -33,7 +31,7 @@ CVV = re.compile(r"""(verification_value|cvv2?|cvc2?|security_?code)(["']|&#34;|
 # gateway's answers. It runs the scenario suites, which check the rule that fault breaks.
 RUNS = {
     "clean": ["suites", "-n", "2"],
-    "fault": ["suites/scenarios", "--mock-fault", "result-amount-mismatch"],
+    "fault": ["suites/scenarios", "--asyncpay-mock-fault", "result-amount-mismatch"],
 }
 
 
@@ -65,40 +63,23 @@ class Run:
     reports: Path
 
 
-def _environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTEST_", "ASYNCPAY_", "OVERPAY_", "OPP_", "COV_"))}
-    env["HYPOTHESIS_PROFILE"] = "ci"
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
-    started: dict[str, tuple[subprocess.Popen[bytes], Path, Path]] = {}
-    for name, args in RUNS.items():
-        base = tmp_path_factory.mktemp(f"leak-{name}")
-        reports, log = base / "reports", base / "output.txt"
-        with log.open("wb") as sink:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "pytest", *args, "-p", "asyncpay", "-p", "no:cacheprovider",
-                 "-q", "--reports-dir", str(reports)],
-                cwd=ROOT, env=_environment(), stdout=sink, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL)
-        started[name] = (process, reports, log)
-    done: dict[str, Run] = {}
+    started: dict[str, StartedRun] = {}
     try:
-        for name, (process, reports, log) in started.items():
-            try:
-                process.wait(timeout=TIMEOUT)
-            except subprocess.TimeoutExpired:
-                pytest.fail(f"the {name} suite run took over {TIMEOUT} s; its output: {log}")
-            done[name] = Run(name, process.returncode, log.read_text(errors="replace"), reports)
+        for name, args in RUNS.items():
+            base = tmp_path_factory.mktemp(f"leak-{name}")
+            started[name] = start_suites(args[:1], profile=None, reports=base / "reports", cwd=ROOT,
+                                         timeout=TIMEOUT, args=[*args[1:], "-p", "asyncpay"])
+        done: dict[str, Run] = {}
+        for name, handle in started.items():
+            run = handle.wait()
+            if run.hung:
+                pytest.fail(f"the {name} suite run took over {TIMEOUT} s; its output: {handle.log}")
+            done[name] = Run(name, run.returncode, run.output, run.reports)
     finally:
-        for process, _, _ in started.values():
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+        for handle in started.values():
+            handle.stop()
     return done
 
 

@@ -1,33 +1,34 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from asyncpay import ledger
 from asyncpay.errors import HarnessError
 from asyncpay.ledger import LedgerEntry
+from asyncpay.verdicts import CheckRecord, Verdict
 
 NOW = 1_790_000_000.0
 DAY = 86400.0
 
 
 def pending(request_id: str, *, rule: str = "overpay.retention-expiry", due: float | None = NOW + DAY,
-            test: str = "suites/scenarios/overpay/test_retention.py::test_retention") -> dict[str, Any]:
-    return {"test": test, "rules": ["overpay.retention-kept", rule], "verdict": "pending",
+            test: str = "suites/scenarios/overpay/test_retention.py::test_retention") -> CheckRecord:
+    return CheckRecord.from_dict({"test": test, "rules": ["overpay.retention-kept", rule], "verdict": "deferred",
             "failed_rule": rule, "message": "wait", "duration": 0.1, "due": due,
             "ledger": {"request_id": request_id, "status_url": f"https://gw.test/async/status/{request_id}",
                        "response_url": f"https://gw.test/async/result/{request_id}",
                        "base_url": "https://gw.test", "created": NOW - 5},
-            "resolves": None}
+            "resolves": None})
 
 
-def resolving(entry_id: str, verdict: str) -> dict[str, Any]:
-    return {"test": "suites/ledger/test_due.py::test_due[x]", "rules": ["overpay.retention-expiry"],
+def resolving(entry_id: str, verdict: str) -> CheckRecord:
+    return CheckRecord.from_dict({"test": "suites/ledger/test_due.py::test_due[x]", "rules": ["overpay.retention-expiry"],
             "verdict": verdict, "failed_rule": None, "message": "", "duration": 0.1, "due": None,
-            "ledger": None, "resolves": entry_id}
+            "ledger": None, "resolves": entry_id})
 
 
 @pytest.fixture
@@ -45,8 +46,8 @@ def test_pending_record_with_data_becomes_an_entry(path: Path) -> None:
 
 
 def test_records_without_ledger_data_or_not_pending_add_nothing(path: Path) -> None:
-    no_data = {**pending("req-1"), "ledger": None}
-    passed = {**pending("req-2"), "verdict": "passed"}
+    no_data = dataclasses.replace(pending("req-1"), ledger=None)
+    passed = dataclasses.replace(pending("req-2"), verdict=Verdict.PASSED)
     assert ledger.update(path, [no_data, passed], NOW) == []
     assert not path.exists()
 
@@ -80,7 +81,7 @@ def test_settled_entry_is_removed(path: Path, verdict: str) -> None:
     assert not path.exists()  # no file: nothing is pending
 
 
-@pytest.mark.parametrize("verdict", ["pending", "not verified", "error"])
+@pytest.mark.parametrize("verdict", ["deferred", "not verified", "error"])
 def test_unsettled_recheck_keeps_the_entry(path: Path, verdict: str) -> None:
     [entry] = ledger.update(path, [pending("req-1")], NOW)
     assert ledger.update(path, [resolving(entry.id, verdict)], NOW + DAY) == [entry]

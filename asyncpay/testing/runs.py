@@ -1,6 +1,8 @@
-"""Run the suites the way a user does — ``python -m pytest suites --profile FILE`` in a fresh
-process — under a hard timeout, and keep what came out: exit code, output, reports, time and
-peak memory.
+"""Run the suites the way a user does — ``python -m pytest suites --asyncpay-profile FILE`` in a
+fresh process — under a hard timeout, and keep what came out: exit code, output, reports, time and
+peak memory. Every subprocess run of the suites (the mutation matrix, the hostile-gateway, leak,
+drift and sharding tests, the benchmark) goes through here, so none inherits a profile,
+credentials or pytest options from the caller's environment (``suite_environment``).
 
 >>> path.write_text(profile_toml(overpay=gateway.url, opp=gateway.url, timing=FAST_TIMING))
 >>> run = run_suites(["suites/scenarios"], profile=path, reports=tmp / "reports", cwd=ROOT)
@@ -35,10 +37,21 @@ FAST_TIMING: dict[str, float | str] = {
     "request_timeout": 2, "processing_timeout": 5, "notification_timeout": 3, "max_wait": 5,
     "retention": 4, "poll_interval": 0.2, "clock": "real",
 }
-# Variables that would change what the run does behind the profile's back.
-_DROPPED_PREFIXES = ("PYTEST_", "ASYNCPAY_", "COV_")
+#: Variables that would change what a run does behind its arguments' back: a profile or credentials
+#: exported for a sandbox must never turn a clean-mock run into a sandbox run.
+SCRUBBED_PREFIXES = ("ASYNCPAY_", "OVERPAY_", "OPP_", "PYTEST_", "COV_")
 # Without bytecode files pytest re-rewrites the plugins' modules on every start (~3 s a run).
-_DROPPED = ("PYTHONDONTWRITEBYTECODE",)
+_DROPPED = ("PYTHONDONTWRITEBYTECODE", "HYPOTHESIS_PROFILE")
+
+
+def suite_environment(hypothesis_profile: str = "ci", **extra: str) -> dict[str, str]:
+    """This process's environment without anything that would steer a suite run, plus the mock's
+    credentials (``CREDENTIALS``), the Hypothesis profile and ``extra``."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(SCRUBBED_PREFIXES) and key not in _DROPPED}
+    env.update(CREDENTIALS, HYPOTHESIS_PROFILE=hypothesis_profile)
+    env.update(extra)
+    return env
 
 
 def profile_toml(*, overpay: str | None = None, opp: str | None = None,
@@ -84,44 +97,80 @@ class SuiteRun:
         return sum(path.stat().st_size for path in self.reports.rglob("*") if path.is_file())
 
 
+class StartedRun:
+    """A suite run under way (``start_suites``); ``wait()`` ends it and returns its ``SuiteRun``."""
+
+    def __init__(self, process: subprocess.Popen[bytes], log: Path, reports: Path, timeout: float) -> None:
+        self.process = process
+        self.log = log
+        self.reports = reports
+        self.timeout = timeout
+        self.started = time.monotonic()
+
+    def wait(self) -> SuiteRun:
+        """Wait for the run; kill it (by its pid) if it is still going ``timeout`` s after its start."""
+        process = self.process
+        fired = threading.Event()
+
+        def kill() -> None:
+            fired.set()
+            process.kill()
+
+        killer = threading.Timer(max(self.timeout - (time.monotonic() - self.started), 0.0), kill)
+        killer.start()
+        try:
+            # wait4, not wait: it also reports the run's own peak memory.
+            _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        finally:
+            killer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        return SuiteRun(returncode=process.returncode,
+                        output=self.log.read_text(encoding="utf-8", errors="replace"),
+                        elapsed=time.monotonic() - self.started, hung=fired.is_set(),
+                        max_rss=usage.ru_maxrss * 1024, reports=self.reports)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_pytest(args: Iterable[str], *, cwd: Path, log: Path, timeout: float = 120.0,
+                 hypothesis_profile: str = "ci", env: Mapping[str, str] | None = None,
+                 python: str | None = None, reports: Path | None = None) -> StartedRun:
+    """Start ``python -m pytest ARGS`` in ``cwd`` in ``suite_environment()`` (plus ``env``), its output
+    going to ``log``: every subprocess pytest run of the project starts here."""
+    command = [python or sys.executable, "-m", "pytest", *args]
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, cwd=cwd, env=suite_environment(hypothesis_profile, **(env or {})),
+                                   stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return StartedRun(process, log, reports if reports is not None else cwd / "reports", timeout)
+
+
+def start_suites(paths: Iterable[str], *, profile: Path | None, reports: Path, cwd: Path,
+                 timeout: float = 120.0, args: Iterable[str] = (), hypothesis_profile: str = "ci",
+                 env: Mapping[str, str] | None = None, python: str | None = None) -> StartedRun:
+    """Start ``python -m pytest PATHS -q --asyncpay-reports-dir REPORTS [--asyncpay-profile PROFILE]``
+    in ``cwd``, in ``suite_environment()`` (plus ``env``); the output goes to ``REPORTS-output.txt``."""
+    command = [*paths, "-q", "-p", "no:cacheprovider", "--asyncpay-reports-dir", str(reports), *args]
+    if profile is not None:
+        command += ["--asyncpay-profile", str(profile)]
+    return start_pytest(command, cwd=cwd, log=reports.parent / f"{reports.name}-output.txt", timeout=timeout,
+                        hypothesis_profile=hypothesis_profile, env=env, python=python, reports=reports)
+
+
 def run_suites(paths: Iterable[str], *, profile: Path | None, reports: Path, cwd: Path,
-               timeout: float = 120.0, args: Iterable[str] = ()) -> SuiteRun:
-    """``python -m pytest PATHS -q --profile PROFILE --reports-dir REPORTS`` in ``cwd``.
+               timeout: float = 120.0, args: Iterable[str] = (), hypothesis_profile: str = "ci",
+               env: Mapping[str, str] | None = None, python: str | None = None) -> SuiteRun:
+    """Run the suites as a user does and wait for the end (``start_suites`` + ``wait``).
 
     The run is killed (by its pid) if it is still going after ``timeout`` seconds; ``hung``
     then says so.
     """
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(_DROPPED_PREFIXES) and key not in _DROPPED}
-    env.update(CREDENTIALS, HYPOTHESIS_PROFILE="ci")
-    command = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider",
-               "--reports-dir", str(reports), *args]
-    if profile is not None:
-        command += ["--profile", str(profile)]
-    log = reports.parent / f"{reports.name}-output.txt"
-    reports.parent.mkdir(parents=True, exist_ok=True)
-    fired = threading.Event()
-    started = time.monotonic()
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
-
-    def kill() -> None:
-        fired.set()
-        process.kill()
-
-    killer = threading.Timer(timeout, kill)
-    killer.start()
-    try:
-        # wait4, not wait: it also reports the run's own peak memory.
-        _, status, usage = os.wait4(process.pid, 0)
-    except BaseException:
-        process.kill()
-        process.wait()
-        raise
-    finally:
-        killer.cancel()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return SuiteRun(returncode=process.returncode, output=log.read_text(encoding="utf-8", errors="replace"),
-                    elapsed=time.monotonic() - started, hung=fired.is_set(),
-                    max_rss=usage.ru_maxrss * 1024, reports=reports)
+    return start_suites(paths, profile=profile, reports=reports, cwd=cwd, timeout=timeout, args=args,
+                        hypothesis_profile=hypothesis_profile, env=env, python=python).wait()

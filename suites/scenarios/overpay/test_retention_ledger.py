@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from asyncpay import ledger
+from asyncpay import ledger, options
 from asyncpay.errors import Deferred, NotVerified
 from asyncpay.lifecycle import Outcome, Task, TaskModel
 from asyncpay.plugin import RESOLVES
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.overpay
 def pytest_generate_tests(metafunc):
     if "entry" not in metafunc.fixturenames:
         return
-    path = Path(metafunc.config.getoption("--reports-dir")) / "ledger.json"
+    path = Path(options.value(metafunc.config, "reports_dir")) / "ledger.json"
     try:
         entries = [e for e in ledger.load(path) if e.rule == "overpay.retention-expiry"]
     except Exception:  # an unreadable ledger is reported by the test, not by collection

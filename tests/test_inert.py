@@ -1,0 +1,56 @@
+"""Installed but not used, the plugin does nothing: a project's unrelated test run loads no profile,
+starts no server, installs no logging hook and writes no reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from asyncpay.testing.runs import start_pytest
+
+UNRELATED = '''
+def test_arithmetic():
+    assert 1 + 1 == 2
+'''
+# Written where the run starts: it looks at the process from inside, after everything ran.
+PROBE = '''
+import json, logging, threading
+
+def pytest_unconfigure(config):
+    from asyncpay import plugin, progress
+    state = {
+        "plugin_loaded": config.pluginmanager.has_plugin("asyncpay"),
+        "profile_loaded": plugin.in_use(config),
+        "servers": [t.name for t in threading.enumerate() if t.name.startswith("asyncpay")],
+        "logging_hook": bool(getattr(logging.getLogRecordFactory(), "asyncpay", False)),
+        "progress_board": progress.current() is not None,
+    }
+    with open("state.json", "w") as f:
+        json.dump(state, f)
+'''
+
+
+def test_an_unrelated_run_leaves_no_trace(tmp_path: Path) -> None:
+    (tmp_path / "test_unrelated.py").write_text(UNRELATED)
+    (tmp_path / "conftest.py").write_text(PROBE)
+    run = start_pytest(["test_unrelated.py", "-p", "no:cacheprovider"], cwd=tmp_path,
+                       log=tmp_path / "output.txt").wait()
+
+    assert run.returncode == 0, run.tail()
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert state == {"plugin_loaded": True, "profile_loaded": False, "servers": [], "logging_hook": False,
+                     "progress_board": False}
+    assert not (tmp_path / "reports").exists()
+    assert "asyncpay:" not in run.output  # no section, no progress line (the plugins line names it)
+
+
+def test_naming_an_option_puts_it_to_use(tmp_path: Path) -> None:
+    (tmp_path / "test_unrelated.py").write_text(UNRELATED)
+    (tmp_path / "conftest.py").write_text(PROBE)
+    run = start_pytest(["test_unrelated.py", "-p", "no:cacheprovider", "--asyncpay-request-timeout", "3"],
+                       cwd=tmp_path, log=tmp_path / "output.txt").wait()
+
+    assert run.returncode == 0, run.tail()
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert state["profile_loaded"] and state["logging_hook"]
+    assert not (tmp_path / "reports").exists()  # no check ran: nothing to report
