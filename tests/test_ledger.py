@@ -26,7 +26,8 @@ def pending(request_id: str, *, rule: str = "overpay.retention-expiry", due: flo
 
 
 def resolving(entry_id: str, verdict: str) -> CheckRecord:
-    return CheckRecord.from_dict({"test": "suites/ledger/test_due.py::test_due[x]", "rules": ["overpay.retention-expiry"],
+    return CheckRecord.from_dict({"test": "suites/ledger/test_due.py::test_due[x]",
+                                  "rules": ["overpay.retention-expiry"],
             "verdict": verdict, "failed_rule": None, "message": "", "duration": 0.1, "due": None,
             "ledger": None, "resolves": entry_id})
 
