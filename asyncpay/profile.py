@@ -21,26 +21,16 @@ from typing import Any
 import httpx
 
 from asyncpay.errors import ProfileError
-
-#: Documented Overpay test triggers (FACTS part A, "Test mode").
-OVERPAY_OUTCOMES: dict[str, dict[str, Any]] = {
-    "successful": {"credit_card": {"number": "4200000000000000"}},
-    "failed": {"credit_card": {"number": "4005550000000019"}},
-    "incomplete": {"credit_card": {"number": "4012000000001097"}},
-    "validation_error": {"credit_card": {"number": "4200000000000000",
-                                         "exp_month": 1, "exp_year": 2020}},
-}
-#: Documented OPP test triggers (FACTS part B): flat form fields.
-OPP_OUTCOMES: dict[str, dict[str, str]] = {
-    "successful": {"card.number": "4200000000000000"},
-    "pending": {"card.number": "4711100000000000"},
-    "declined": {"card.number": "4200000000000000", "card.holder": "800.100.151"},
-    "invalid": {"card.number": "4200000000000000", "amount": "92.0"},
-}
-#: Triggers the embedded mock also honours, for outcomes no sandbox documents a trigger for.
-MOCK_OVERPAY_OUTCOMES: dict[str, dict[str, Any]] = {
-    "task_failure": {"description": "asyncpay-mock: fail the task"},
-}
+from asyncpay.testdata import (  # re-exported: the profile is where users look for them
+    MOCK_ENTITY_ID,
+    MOCK_OVERPAY_OUTCOMES,
+    MOCK_SECRET_KEY,
+    MOCK_SHOP_ID,
+    MOCK_TOKEN,
+    MOCK_WEBHOOK_SECRET,
+    OPP_OUTCOMES,
+    OVERPAY_OUTCOMES,
+)
 
 DAY = 86400.0
 
@@ -116,14 +106,6 @@ class Profile:
                 out.extend(target.secrets)
         return out
 
-
-# Credentials for the embedded mock only: generated per run would hide nothing, since the mock
-# is ours; they are still redacted like real ones so the leak tests cover them.
-MOCK_SHOP_ID = "361"
-MOCK_SECRET_KEY = "mock-secret-b8647b68898b084b836474ed8d61ffe117c9a01168d867f24953b776ddcb134d"
-MOCK_ENTITY_ID = "8a8294174b7ecb28014b9699220015ca"
-MOCK_TOKEN = "OGE4Mjk0MTc0YjdlY2IyODAxNGI5Njk5MjIwMDE1Y2N8c3k2S0pzVDg="
-MOCK_WEBHOOK_SECRET = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
 MOCK_TIMING = Timing(request_timeout=10.0, processing_timeout=60.0, poll_interval=1.0,
                      retention=DAY, max_wait=120.0, notification_timeout=60.0,

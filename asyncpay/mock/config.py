@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from asyncpay.mock.faults import check_fault_names
-from asyncpay.profile import (
+from asyncpay.testdata import (
     MOCK_ENTITY_ID,
     MOCK_SECRET_KEY,
     MOCK_SHOP_ID,

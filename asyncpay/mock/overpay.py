@@ -10,10 +10,7 @@ URL asks first for a task failure, by the result URL for an error.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import copy
-import hmac
 import html
 import json
 import uuid
@@ -31,7 +28,8 @@ from asyncpay.mock.runtime import MockRuntime
 from asyncpay.mock.store import Task, Transaction
 from asyncpay.mock.transactions import complete_verification, iso_time, new_transaction, render
 from asyncpay.mock.urls import off_origin
-from asyncpay.profile import MOCK_OVERPAY_OUTCOMES
+from asyncpay.testdata import MOCK_OVERPAY_OUTCOMES
+from asyncpay.webhooks import basic_authorization, verify_basic
 
 FAIL_THE_TASK = MOCK_OVERPAY_OUTCOMES["task_failure"]["description"]
 TASK_FAILURE = {"message": "We're sorry, but something went wrong"}
@@ -253,7 +251,8 @@ class OverpayApi:
             body["transaction"]["amount"] += 1
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if not self.faults.on("webhook-without-credentials"):
-            headers["Authorization"] = _basic(self.rt.config.shop_id, self.rt.config.secret_key)
+            headers["Authorization"] = basic_authorization(self.rt.config.shop_id,
+                                                           self.rt.config.secret_key)
         self.rt.notifier.send(Delivery("overpay webhook", "POST", url, headers,
                                        json.dumps(body).encode(), OVERPAY_WEBHOOK_RETRIES))
 
@@ -322,16 +321,9 @@ class OverpayApi:
         """401 unless the request carries the shop's HTTP Basic credentials."""
         if self.faults.on("auth-not-checked"):
             return None
-        scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "basic":
-            try:
-                user, sep, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                sep = ""
-            config = self.rt.config
-            if sep and hmac.compare_digest(user.encode(), config.shop_id.encode()) \
-                    and hmac.compare_digest(password.encode(), config.secret_key.encode()):
-                return None
+        config = self.rt.config
+        if verify_basic(request.headers, config.shop_id, config.secret_key):
+            return None
         return JSONResponse({"message": "Unauthorized"}, 401,
                             headers={"WWW-Authenticate": 'Basic realm="Overpay"'})
 
@@ -355,6 +347,3 @@ def _unknown_kind(request: Request) -> Response | None:
         return None
     return JSONResponse({"message": "Not found"}, 404)
 
-
-def _basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
