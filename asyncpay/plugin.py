@@ -26,6 +26,7 @@ from asyncpay.redaction import Redactor
 from asyncpay.rules import RULES
 
 _PROFILE = pytest.StashKey[Profile]()
+_MOCK_CONFIG = pytest.StashKey[Any]()  # the embedded mock's MockConfig
 _REDACTOR = pytest.StashKey[Redactor]()
 _RUN_ID = pytest.StashKey[str]()
 _RECORDS = pytest.StashKey[list[dict[str, Any]]]()
@@ -41,6 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="target profile (TOML); default: the embedded mock gateway")
     group.addoption("--mock-fault", metavar="NAME", action="append", default=[],
                     help="start the embedded mock with this fault switch (repeatable)")
+    group.addoption("--asyncpay-mock-variant", metavar="NAME", action="append", default=[],
+                    help="start the embedded mock with this variant switch (repeatable; 'all' = "
+                         "every one); list them with: python -m asyncpay.mock --list-variants")
     group.addoption("--request-timeout", metavar="SECONDS", type=float, default=None,
                     help="override the profile's request_timeout for every target")
     group.addoption("--reports-dir", metavar="DIR", default="reports",
@@ -59,17 +63,20 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "opp: needs an Open Payment Platform target")
     profile_path = config.getoption("--profile")
     faults = config.getoption("--mock-fault") or []
+    variants = config.getoption("--asyncpay-mock-variant") or []
     try:
         if profile_path:
-            profile = load_profile(Path(profile_path), faults)
+            profile = load_profile(Path(profile_path), faults, variants)
         else:
-            profile = embedded_profile(faults)
+            profile = embedded_profile(faults, variants)
         if profile.mock_faults:
             from asyncpay.mock import FAULTS
             unknown = [f for f in profile.mock_faults if f not in FAULTS]
             if unknown:
                 raise ProfileError(f"unknown mock fault(s) {', '.join(unknown)}; "
                                    f"list them with: python -m asyncpay.mock --list-faults")
+        if profile.embedded:
+            config.stash[_MOCK_CONFIG] = _embedded_mock_config(profile)
     except ProfileError as exc:
         raise pytest.UsageError(str(exc)) from None
     timeout = config.getoption("--request-timeout")
@@ -87,6 +94,20 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_RECORDS] = []
     config.stash[_STARTED] = time.time()
     _redact_log_records(redactor)
+
+
+def _embedded_mock_config(profile: Profile) -> Any:
+    """The embedded mock's settings; the profile adopts its effective timing (a variant may
+    shorten the retention or throttle status reads), so the harness is told the truth."""
+    from asyncpay.mock import MockConfig
+    try:
+        mock_config = MockConfig(faults=list(profile.mock_faults),
+                                 variants=list(profile.mock_variants))
+    except ValueError as exc:
+        raise ProfileError(f"{exc}; list them with: python -m asyncpay.mock --list-variants") from None
+    profile.mock_variants = list(mock_config.variants)  # "all" spelt out, for the report
+    profile.adopt_mock_settings(mock_config.effective())
+    return mock_config
 
 
 def _redact_log_records(redactor: Redactor) -> None:
@@ -130,11 +151,9 @@ class Runtime:
 
     def mock_url(self) -> str:
         if self._mock is None:
-            from asyncpay.mock import MockConfig, create_app
+            from asyncpay.mock import create_app
             from asyncpay.server import BackgroundServer
-            p = self.profile
-            cfg = MockConfig(faults=list(p.mock_faults))
-            self._mock = BackgroundServer(create_app(cfg)).start()
+            self._mock = BackgroundServer(create_app(self.config.stash[_MOCK_CONFIG])).start()
             self._closers.append(self._mock.stop)
         return str(self._mock.url)
 
@@ -365,6 +384,7 @@ def _meta(config: pytest.Config) -> dict[str, Any]:
             for name, target in (("overpay", profile.overpay), ("opp", profile.opp)) if target
         },
         "mock_faults": profile.mock_faults,
+        "mock_variants": profile.mock_variants,
         "started": config.stash[_STARTED],
         "finished": time.time(),
         "baseline": config.getoption("--baseline"),
