@@ -85,15 +85,17 @@ class SuiteRun:
 
 
 def run_suites(paths: Iterable[str], *, profile: Path | None, reports: Path, cwd: Path,
-               timeout: float = 120.0, args: Iterable[str] = ()) -> SuiteRun:
-    """``python -m pytest PATHS -q --profile PROFILE --reports-dir REPORTS`` in ``cwd``.
+               timeout: float = 120.0, args: Iterable[str] = (),
+               hypothesis_profile: str = "ci") -> SuiteRun:
+    """``python -m pytest PATHS -q --profile PROFILE --reports-dir REPORTS`` in ``cwd``, under
+    the ``hypothesis_profile`` (``ci``: derandomised; ``dev``: randomised).
 
     The run is killed (by its pid) if it is still going after ``timeout`` seconds; ``hung``
     then says so.
     """
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(_DROPPED_PREFIXES) and key not in _DROPPED}
-    env.update(CREDENTIALS, HYPOTHESIS_PROFILE="ci")
+    env.update(CREDENTIALS, HYPOTHESIS_PROFILE=hypothesis_profile)
     command = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider",
                "--reports-dir", str(reports), *args]
     if profile is not None:
