@@ -35,17 +35,7 @@ from referencing.jsonschema import DRAFT202012
 
 from asyncpay.errors import ContractViolation, HarnessError
 from asyncpay.recording import current as current_recording
-
-#: Overpay: the kind in ``POST /async/transactions/{kind}`` → the transaction ``type`` it creates.
-OVERPAY_TRANSACTION_TYPES: dict[str, str] = {
-    "payments": "payment",
-    "authorizations": "authorization",
-    "captures": "capture",
-    "voids": "void",
-    "refunds": "refund",
-    "credits": "credit",
-    "payouts": "payout",
-}
+from asyncpay.testdata import OVERPAY_TRANSACTION_TYPES
 
 __all__ = [
     "OVERPAY_TRANSACTION_TYPES",

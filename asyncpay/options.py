@@ -66,6 +66,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("mock-fault", "names", "start the embedded mock with this fault switch (repeatable; in the ini "
            "file: names separated by commas or spaces)", "NAME", alias="--mock-fault", env=False,
            default=()),
+    Option("mock-variant", "names", "start the embedded mock with this variant switch: a freedom the "
+           "documentation leaves open (repeatable; 'all' = every one); list them with python -m asyncpay.mock "
+           "--list-variants", "NAME", env=False, default=()),
     Option("request-timeout", "seconds", "override the profile's request_timeout for every target",
            "SECONDS", alias="--request-timeout"),
     Option("reports-dir", "path", "where run reports are written (default: reports)", "DIR",

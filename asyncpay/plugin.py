@@ -28,6 +28,7 @@ from asyncpay.rules import RULES
 from asyncpay.verdicts import CheckRecord, Verdict, failed_rule_of
 
 _PROFILE = pytest.StashKey[Profile]()
+_MOCK_CONFIG = pytest.StashKey[Any]()  # the embedded mock's MockConfig
 _REDACTOR = pytest.StashKey[Redactor]()
 _RUN_ID = pytest.StashKey[str]()
 _RECORDS = pytest.StashKey[list[CheckRecord]]()
@@ -70,14 +71,17 @@ def _activate(config: pytest.Config, *, check_reachable: bool = True) -> None:
         return
     path = options.value(config, "profile")
     faults = list(options.value(config, "mock_fault"))
+    variants = list(options.value(config, "mock_variant"))
     try:
-        profile = load_profile(Path(path), faults) if path else embedded_profile(faults)
+        profile = load_profile(Path(path), faults, variants) if path else embedded_profile(faults, variants)
         if profile.mock_faults:
             from asyncpay.mock import FAULTS
             unknown = [f for f in profile.mock_faults if f not in FAULTS]
             if unknown:
                 raise ProfileError(f"unknown mock fault(s) {', '.join(unknown)}; "
                                    f"list them with: python -m asyncpay.mock --list-faults")
+        if profile.embedded:
+            config.stash[_MOCK_CONFIG] = _embedded_mock_config(profile)
     except ProfileError as exc:
         raise pytest.UsageError(str(exc)) from None
     timeout = options.value(config, "request_timeout")
@@ -114,6 +118,20 @@ def _is_suite_item(item: pytest.Item) -> bool:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     progress_view.uninstall(config)
+
+
+def _embedded_mock_config(profile: Profile) -> Any:
+    """The embedded mock's settings; the profile adopts its effective timing (a variant may
+    shorten the retention or throttle status reads), so the harness is told the truth."""
+    from asyncpay.mock import MockConfig
+    try:
+        mock_config = MockConfig(faults=list(profile.mock_faults),
+                                 variants=list(profile.mock_variants))
+    except ValueError as exc:
+        raise ProfileError(f"{exc}; list them with: python -m asyncpay.mock --list-variants") from None
+    profile.mock_variants = list(mock_config.variants)  # "all" spelt out, for the report
+    profile.adopt_mock_settings(mock_config.effective())
+    return mock_config
 
 
 def _redact_log_records(redactor: Redactor) -> None:
@@ -157,11 +175,9 @@ class Runtime:
 
     def mock_url(self) -> str:
         if self._mock is None:
-            from asyncpay.mock import MockConfig, create_app
+            from asyncpay.mock import create_app
             from asyncpay.server import BackgroundServer
-            p = self.profile
-            cfg = MockConfig(faults=list(p.mock_faults))
-            self._mock = BackgroundServer(create_app(cfg)).start()
+            self._mock = BackgroundServer(create_app(self.config.stash[_MOCK_CONFIG])).start()
             self._closers.append(self._mock.stop)
         return str(self._mock.url)
 
@@ -440,6 +456,7 @@ def _meta(config: pytest.Config) -> dict[str, Any]:
             for name, target in (("overpay", profile.overpay), ("opp", profile.opp)) if target
         },
         "mock_faults": profile.mock_faults,
+        "mock_variants": profile.mock_variants,
         "started": config.stash[_STARTED],
         "finished": time.time(),
         "baseline": str(baseline) if baseline else None,

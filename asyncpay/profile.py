@@ -11,9 +11,11 @@ gateways, on a virtual clock. Credentials are only ever read from environment va
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,28 +23,20 @@ from typing import Any
 import httpx
 
 from asyncpay.errors import ProfileError
-
-#: Documented Overpay test triggers (FACTS part A, "Test mode").
-OVERPAY_OUTCOMES: dict[str, dict[str, Any]] = {
-    "successful": {"credit_card": {"number": "4200000000000000"}},
-    "failed": {"credit_card": {"number": "4005550000000019"}},
-    "incomplete": {"credit_card": {"number": "4012000000001097"}},
-    "validation_error": {"credit_card": {"number": "4200000000000000",
-                                         "exp_month": 1, "exp_year": 2020}},
-}
-#: Documented OPP test triggers (FACTS part B): flat form fields.
-OPP_OUTCOMES: dict[str, dict[str, str]] = {
-    "successful": {"card.number": "4200000000000000"},
-    "pending": {"card.number": "4711100000000000"},
-    "declined": {"card.number": "4200000000000000", "card.holder": "800.100.151"},
-    "invalid": {"card.number": "4200000000000000", "amount": "92.0"},
-}
-#: Triggers the embedded mock also honours, for outcomes no sandbox documents a trigger for.
-MOCK_OVERPAY_OUTCOMES: dict[str, dict[str, Any]] = {
-    "task_failure": {"description": "asyncpay-mock: fail the task"},
-}
+from asyncpay.testdata import (  # re-exported: the profile is where users look for them
+    MOCK_ENTITY_ID,
+    MOCK_OVERPAY_OUTCOMES,
+    MOCK_SECRET_KEY,
+    MOCK_SHOP_ID,
+    MOCK_TOKEN,
+    MOCK_WEBHOOK_SECRET,
+    OPP_OUTCOMES,
+    OVERPAY_OUTCOMES,
+)
 
 DAY = 86400.0
+#: Seconds added to an embedded mock's delays when the profile adopts them: time for requests.
+_MOCK_MARGIN = 3.0
 
 
 @dataclass
@@ -102,11 +96,19 @@ class Profile:
     opp: OppTarget | None
     receiver: ReceiverConfig = field(default_factory=ReceiverConfig)
     mock_faults: list[str] = field(default_factory=list)
+    mock_variants: list[str] = field(default_factory=list)
     path: Path | None = None
 
     @property
     def embedded(self) -> bool:
         return any(t is not None and t.embedded for t in (self.overpay, self.opp))
+
+    def adopt_mock_settings(self, settings: Mapping[str, Any]) -> None:
+        """Take the embedded mock's effective timing (``MockConfig.effective()``, seconds), so
+        the harness is told the truth when a variant changes it (retention, throttling)."""
+        for target in (self.overpay, self.opp):
+            if target is not None and target.embedded:
+                target.timing = mock_timing(settings, target.timing)
 
     @property
     def secrets(self) -> list[str]:
@@ -117,20 +119,37 @@ class Profile:
         return out
 
 
-# Credentials for the embedded mock only: generated per run would hide nothing, since the mock
-# is ours; they are still redacted like real ones so the leak tests cover them.
-MOCK_SHOP_ID = "361"
-MOCK_SECRET_KEY = "mock-secret-b8647b68898b084b836474ed8d61ffe117c9a01168d867f24953b776ddcb134d"
-MOCK_ENTITY_ID = "8a8294174b7ecb28014b9699220015ca"
-MOCK_TOKEN = "OGE4Mjk0MTc0YjdlY2IyODAxNGI5Njk5MjIwMDE1Y2N8c3k2S0pzVDg="
-MOCK_WEBHOOK_SECRET = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-
 MOCK_TIMING = Timing(request_timeout=10.0, processing_timeout=60.0, poll_interval=1.0,
                      retention=DAY, max_wait=120.0, notification_timeout=60.0,
                      status_read_interval=0.0, clock="virtual")
 
 
-def embedded_profile(faults: list[str] | None = None) -> Profile:
+def mock_timing(settings: Mapping[str, Any], base: Timing) -> Timing:
+    """``base`` adjusted to an asyncpay mock's effective settings (its ``GET /_asyncpay/config``):
+    its retention and status-read rate exactly, and timeouts (seconds) long enough for its
+    processing, pending and notification delays.
+
+    >>> mock_timing({"retention": 6, "processing_delay": [2.5, 3], "pending_delay": 5,
+    ...              "status_reads_per_minute": 30, "notification_delay": 0}, Timing()).retention
+    6.0
+    """
+    longest = float(max(settings["processing_delay"]))
+    reads = int(settings.get("status_reads_per_minute") or 0)
+    # An incomplete transaction the shopper never completes finishes after two processing delays.
+    processing = 2 * longest + _MOCK_MARGIN
+    notification = (max(float(settings["pending_delay"]), 2 * longest)
+                    + float(settings.get("notification_delay") or 0) + _MOCK_MARGIN)
+    return dataclasses.replace(
+        base,
+        retention=float(settings["retention"]),
+        status_read_interval=max(base.status_read_interval, 60.0 / reads if reads else 0.0),
+        processing_timeout=max(base.processing_timeout, processing),
+        notification_timeout=max(base.notification_timeout, notification),
+        max_wait=max(base.max_wait, processing, notification),
+    )
+
+
+def embedded_profile(faults: list[str] | None = None, variants: list[str] | None = None) -> Profile:
     """The default target: the embedded mock for both gateways (base URLs set at start-up)."""
     return Profile(
         name="embedded mock",
@@ -140,6 +159,7 @@ def embedded_profile(faults: list[str] | None = None) -> Profile:
         opp=OppTarget("", MOCK_ENTITY_ID, MOCK_TOKEN, copy.deepcopy(MOCK_TIMING),
                       dict(OPP_OUTCOMES), webhook_secret=MOCK_WEBHOOK_SECRET, embedded=True),
         mock_faults=list(faults or []),
+        mock_variants=list(variants or []),
     )
 
 
@@ -256,7 +276,8 @@ def flatten_form(fields: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def load_profile(path: Path, faults: list[str] | None = None) -> Profile:
+def load_profile(path: Path, faults: list[str] | None = None,
+                 variants: list[str] | None = None) -> Profile:
     """Read and check a profile; any mistake raises ProfileError with one line."""
     where = str(path)
     try:
@@ -271,11 +292,12 @@ def load_profile(path: Path, faults: list[str] | None = None) -> Profile:
     name = top.get("name", str, path.stem)
     mock = _Section(where, "mock", top.get("mock", dict, {}))
     mock_faults = list(mock.get("faults", list, [])) + list(faults or [])
+    mock_variants = list(mock.get("variants", list, [])) + list(variants or [])
     mock.finish()
     if "overpay" not in data and "opp" not in data:
         # Only a [mock] table (or nothing): the embedded mock, possibly with faults.
         top.finish()
-        profile = embedded_profile(mock_faults)
+        profile = embedded_profile(mock_faults, mock_variants)
         profile.name, profile.path = name, path
         return profile
 
@@ -335,5 +357,7 @@ def load_profile(path: Path, faults: list[str] | None = None) -> Profile:
     top.finish(extra_ok=("overpay", "opp", "receiver", "mock"))
     if mock_faults:
         raise ProfileError(f"{where}: [mock] faults apply only to the embedded mock (no [overpay]/[opp])")
+    if mock_variants:
+        raise ProfileError(f"{where}: [mock] variants apply only to the embedded mock (no [overpay]/[opp])")
     return Profile(name=name, overpay=overpay, opp=opp,
                    receiver=ReceiverConfig(host.strip("[]"), int(port), public_url), path=path)

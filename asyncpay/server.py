@@ -1,5 +1,7 @@
 """Serve an ASGI app with uvicorn on a background thread, on an ephemeral loopback port.
 
+A leaf module (it imports nothing of asyncpay): the mock gateway and the receiver both use it.
+
 >>> with BackgroundServer(app) as server:
 ...     httpx.get(server.url + "/health")
 """
@@ -14,7 +16,9 @@ from typing import Any
 
 import uvicorn
 
-from asyncpay.errors import HarnessError
+
+class ServerError(RuntimeError):
+    """The server cannot start (port taken, app broken) or was used before it started."""
 
 
 class BackgroundServer:
@@ -34,7 +38,7 @@ class BackgroundServer:
     @property
     def url(self) -> str:
         if self.port is None:
-            raise HarnessError("server not started")
+            raise ServerError("server not started")
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
@@ -49,7 +53,7 @@ class BackgroundServer:
             sock.bind((self.host, self.requested_port))
         except OSError as exc:
             sock.close()
-            raise HarnessError(f"cannot listen on {self.host}:{self.requested_port}: {exc}") from exc
+            raise ServerError(f"cannot listen on {self.host}:{self.requested_port}: {exc}") from exc
         sock.listen(128)
         self._socket = sock
         self.port = sock.getsockname()[1]
@@ -63,7 +67,7 @@ class BackgroundServer:
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 self.stop()
-                raise HarnessError(f"server on {self.host}:{self.port} did not start")
+                raise ServerError(f"server on {self.host}:{self.port} did not start")
             time.sleep(0.005)
         return self
 

@@ -75,6 +75,15 @@ def basic_credentials(headers: Mapping[str, str]) -> tuple[str, str] | None:
     return user, password
 
 
+def basic_authorization(user: str, password: str) -> str:
+    """The ``Authorization`` header value for HTTP Basic credentials (as the mock sends them).
+
+    >>> basic_authorization("361", "secret")
+    'Basic MzYxOnNlY3JldA=='
+    """
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+
 def verify_basic(headers: Mapping[str, str], shop_id: str, secret_key: str) -> bool:
     """True when the request carries HTTP Basic credentials equal to shop id and secret key.
 

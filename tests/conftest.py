@@ -1,5 +1,5 @@
-"""Shared fixtures (a mock gateway and a receiver per test module), and the mutation matrix's
-table, printed at the end of a test run that ran the matrix."""
+"""Shared fixtures (a mock gateway and a receiver per test module), and the tables of the
+mutation and variant matrices, printed at the end of a test run that ran them."""
 
 from collections.abc import Iterator
 
@@ -21,19 +21,26 @@ def receiver() -> Iterator[Receiver]:
     with Receiver() as running:
         yield running
 
-MATRIX = "test_mutation_matrix.py::"
+#: (test module, rows directory, report file, section title)
+MATRICES = (
+    ("test_mutation_matrix.py::", "mutation-matrix", "mutation-matrix.txt",
+     "mutation matrix: fault switch → failing rules"),
+    ("test_variant_matrix.py::", "variant-matrix", "variant-matrix.txt",
+     "variant matrix: variant switch → passed / FALSE ALARM"),
+)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if hasattr(config, "workerinput"):
         return
-    ran = any(MATRIX in getattr(report, "nodeid", "")
-              for reports in terminalreporter.stats.values() for report in reports)
-    rows = load_rows(ROOT / "reports" / "mutation-matrix") if ran else []
-    if not rows:
-        return
-    text = table(rows)
-    (ROOT / "reports" / "mutation-matrix.txt").write_text(text + "\n")
-    terminalreporter.section("mutation matrix: fault switch → failing rules")
-    for line in text.splitlines():
-        terminalreporter.write_line(line)
+    nodeids = [getattr(report, "nodeid", "") for reports in terminalreporter.stats.values()
+               for report in reports]
+    for module, rows_dir, report_file, title in MATRICES:
+        rows = load_rows(ROOT / "reports" / rows_dir) if any(module in n for n in nodeids) else []
+        if not rows:
+            continue
+        text = table(rows)
+        (ROOT / "reports" / report_file).write_text(text + "\n")
+        terminalreporter.section(title)
+        for line in text.splitlines():
+            terminalreporter.write_line(line)

@@ -39,7 +39,7 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
 
 def test_public_api() -> None:
     assert asyncpay.mock.__all__ == sorted(asyncpay.mock.__all__) == [
-        "FAULTS", "Fault", "MockConfig", "create_app"]
+        "FAULTS", "Fault", "MockConfig", "VARIANTS", "Variant", "create_app"]
     assert all(isinstance(fault, Fault) for fault in FAULTS.values())
     config = MockConfig()
     assert (config.shop_id, config.secret_key, config.entity_id, config.token) == (

@@ -46,7 +46,7 @@ def test_each_ending_maps_to_its_verdict(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_suite=SUITE)
     reports = pytester.path / "reports"
 
-    result = pytester.runpytest("-p", "no:cacheprovider", "--reports-dir", str(reports))
+    result = pytester.runpytest("-p", "no:cacheprovider", "--asyncpay-reports-dir", str(reports))
 
     assert result.ret == 1
     summary = json.loads((reports / "summary.json").read_text())

@@ -1,16 +1,21 @@
 """The embedded mock gateway: Overpay asynchronous tasks and OPP payments with async
-notifications, as documented, on a virtual or real clock, with fault switches that each break
-one documented rule.
+notifications, as documented, on a virtual or real clock — with fault switches that each break
+one documented rule, and variant switches that each take one freedom the documentation leaves
+open (request-id format, URL layout, 202/425 processing codes, 400 or wrapped validation
+errors, extra fields, charset and key order, odd echoes, timestamp spellings, throttling,
+duplicate and early deliveries, short retention).
 
->>> app = create_app(MockConfig(faults=["stuck-processing"]))
+>>> app = create_app(MockConfig(faults=["stuck-processing"], variants=["processing-425"]))
 >>> sorted(FAULTS)[:2]
 ['auth-not-checked', 'completed-goes-back']
 
-Run it alone with ``python -m asyncpay.mock --port 8080`` (``--list-faults`` lists the faults).
+Run it alone with ``python -m asyncpay.mock --port 8080`` (``--list-faults`` and
+``--list-variants`` list the switches; ``--variant all`` takes every freedom at once).
 """
 
 from asyncpay.mock.app import create_app
 from asyncpay.mock.config import MockConfig
 from asyncpay.mock.faults import FAULTS, Fault
+from asyncpay.mock.variants import VARIANTS, Variant
 
-__all__ = ["FAULTS", "Fault", "MockConfig", "create_app"]
+__all__ = ["FAULTS", "Fault", "MockConfig", "VARIANTS", "Variant", "create_app"]

@@ -1,26 +1,54 @@
-"""``python -m asyncpay.mock``: serve the mock gateway on its own, or list its faults."""
+"""``python -m asyncpay.mock``: serve the mock gateway on its own, or list its switches.
+
+    python -m asyncpay.mock --clock real --variant all --retention 4 --processing-delay 0.3-1.2
+    python -m asyncpay.mock --list-variants
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import uvicorn
 
 from asyncpay.mock.app import create_app
 from asyncpay.mock.config import CLOCK_MODES, MockConfig
 from asyncpay.mock.faults import FAULTS
+from asyncpay.mock.variants import ALL, VARIANTS
+
+
+def _table(header: Sequence[str], rows: list[Sequence[str]]) -> str:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+    return "".join("  ".join(f"{cell:<{width}}" for cell, width in zip(row, widths, strict=False))
+                   + f"  {row[-1]}\n" for row in [header, *rows])
 
 
 def fault_table() -> str:
     """Every fault switch: name, the rule it breaks, what it does — one per line."""
-    rows = [("FAULT", "RULE", "DESCRIPTION")]
-    rows += [(f.name, f.rule, f.description) for f in sorted(FAULTS.values(), key=lambda f: f.name)]
-    name_width = max(len(row[0]) for row in rows)
-    rule_width = max(len(row[1]) for row in rows)
-    return "".join(f"{name:<{name_width}}  {rule:<{rule_width}}  {text}\n"
-                   for name, rule, text in rows)
+    return _table(("FAULT", "RULE", "DESCRIPTION"),
+                  [(f.name, f.rule, f.description) for f in sorted(FAULTS.values(),
+                                                                   key=lambda f: f.name)])
+
+
+def variant_table() -> str:
+    """Every variant switch: name, and the freedom it takes — one per line."""
+    return _table(("VARIANT", "FREEDOM (what the docs leave open, and this variant's choice)"),
+                  [(v.name, v.freedom) for v in sorted(VARIANTS.values(), key=lambda v: v.name)])
+
+
+def seconds_range(text: str) -> tuple[float, float]:
+    """``"2"`` → (2, 2); ``"0.3-1.2"`` → (0.3, 1.2): seconds, low end first."""
+    low, sep, high = text.partition("-")
+    try:
+        bounds = (float(low), float(high) if sep else float(low))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected SECONDS or MIN-MAX, got {text!r}") from None
+    if bounds[0] > bounds[1]:
+        raise argparse.ArgumentTypeError(f"the range's low end is above its high end: {text!r}")
+    return bounds
 
 
 def parser() -> argparse.ArgumentParser:
@@ -33,22 +61,39 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--clock", choices=CLOCK_MODES, default=defaults.clock,
                    help="virtual: time moves only via POST /_asyncpay/clock/advance; "
                         "real: wall time (default: %(default)s)")
-    p.add_argument("--processing-delay", type=float, default=defaults.processing_delay,
-                   metavar="SECONDS", help="task creation to completion (default: %(default)s)")
-    p.add_argument("--pending-delay", type=float, default=defaults.pending_delay,
-                   metavar="SECONDS",
-                   help="OPP: a pending payment turns final after this (default: %(default)s)")
-    p.add_argument("--retention", type=float, default=defaults.retention, metavar="SECONDS",
-                   help="Overpay: 200 results kept this long from task creation "
-                        "(default: %(default)s)")
-    p.add_argument("--status-reads-per-minute", type=int,
-                   default=defaults.status_reads_per_minute, metavar="N",
-                   help="OPP: status reads per payment per minute, 0 = unlimited "
-                        "(default: %(default)s)")
+    # Timing options default to None: only values given here override a variant's settings.
+    p.add_argument("--processing-delay", type=seconds_range, default=None, metavar="SECONDS|MIN-MAX",
+                   help="task creation to completion; a range draws each task's delay uniformly "
+                        f"(default: {defaults.processing_delay:g})")
+    p.add_argument("--pending-delay", type=float, default=None, metavar="SECONDS",
+                   help=f"OPP: a pending payment turns final after this (default: {defaults.pending_delay:g})")
+    p.add_argument("--retention", type=float, default=None, metavar="SECONDS",
+                   help=f"Overpay: 200 results kept this long from task creation (default: {defaults.retention:g})")
+    p.add_argument("--status-reads-per-minute", type=int, default=None, metavar="N",
+                   help="OPP: status reads per payment per minute, 0 = unlimited (default: 0)")
+    p.add_argument("--notification-delay", type=float, default=None, metavar="MAX",
+                   help="webhooks and notifications go out after a random delay of up to MAX "
+                        "seconds (default: 0)")
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="switch a fault on (repeatable); see --list-faults")
+    p.add_argument("--variant", action="append", default=[], metavar="NAME",
+                   help=f"switch a variant on (repeatable; {ALL!r} = every one); see --list-variants")
     p.add_argument("--list-faults", action="store_true", help="list the fault switches and exit")
+    p.add_argument("--list-variants", action="store_true", help="list the variant switches and exit")
     return p
+
+
+def config_from(args: argparse.Namespace) -> MockConfig:
+    """The MockConfig the command line asks for; raises ValueError on a bad combination."""
+    settings: dict[str, Any] = {"clock": args.clock, "faults": args.fault, "variants": args.variant}
+    if args.processing_delay is not None:
+        low, high = args.processing_delay
+        settings["processing_delay"] = low
+        settings["processing_delay_max"] = high if high != low else None
+    for name in ("pending_delay", "retention", "status_reads_per_minute", "notification_delay"):
+        if getattr(args, name) is not None:
+            settings[name] = getattr(args, name)
+    return MockConfig(**settings)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,11 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.list_faults:
         sys.stdout.write(fault_table())
         return 0
+    if args.list_variants:
+        sys.stdout.write(variant_table())
+        return 0
     try:
-        config = MockConfig(clock=args.clock, processing_delay=args.processing_delay,
-                            pending_delay=args.pending_delay, retention=args.retention,
-                            status_reads_per_minute=args.status_reads_per_minute,
-                            faults=args.fault)
+        config = config_from(args)
     except ValueError as exc:
         cli.error(str(exc))
     server_config = uvicorn.Config(create_app(config), host=args.host, port=args.port,
@@ -69,8 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     how = ("virtual: it moves only with POST /_asyncpay/clock/advance" if config.clock == "virtual"
            else "real")
     logging.getLogger("uvicorn.error").info(
-        "asyncpay mock: clock %s; processing %.6gs, retention %.6gs; faults: %s", how,
-        config.processing_delay, config.retention, ", ".join(config.faults) or "none")
+        "asyncpay mock: clock %s; processing %.6g-%.6gs, retention %.6gs; faults: %s; "
+        "variants: %s", how, config.processing_delay, config.longest_processing, config.retention,
+        ", ".join(config.faults) or "none", ", ".join(config.variants) or "none")
     uvicorn.Server(server_config).run()
     return 0
 

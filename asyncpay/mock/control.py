@@ -1,4 +1,5 @@
-"""The mock's own routes under ``/_asyncpay``: health, the clock, and the delivery log.
+"""The mock's own routes under ``/_asyncpay``: health, the clock, the effective settings and
+the delivery log.
 
 They need no credentials: they are not part of either gateway and carry no secrets.
 """
@@ -24,6 +25,11 @@ def control_routes(runtime: MockRuntime) -> list[Route]:
     async def clock(request: Request) -> Response:
         return JSONResponse({"now": runtime.clock.now(), "mode": runtime.clock.mode})
 
+    async def config(request: Request) -> Response:
+        """What the mock runs with: clock mode and time, timing (seconds), faults, variants."""
+        return JSONResponse({"mode": runtime.clock.mode, "now": runtime.clock.now(),
+                             **runtime.config.effective()})
+
     async def advance(request: Request) -> Response:
         if not runtime.clock.virtual:
             return JSONResponse({"message": "the clock is real: it cannot be advanced"}, 409)
@@ -44,5 +50,6 @@ def control_routes(runtime: MockRuntime) -> list[Route]:
         Route(f"{PREFIX}/health", health, methods=["GET"]),
         Route(f"{PREFIX}/clock", clock, methods=["GET"]),
         Route(f"{PREFIX}/clock/advance", advance, methods=["POST"]),
+        Route(f"{PREFIX}/config", config, methods=["GET"]),
         Route(f"{PREFIX}/deliveries", deliveries, methods=["GET"]),
     ]

@@ -5,6 +5,7 @@ Documented behaviour (FACTS part B and the seed page) unless a fault switch says
 pending payment becomes final when the shopper follows its redirect or ``pending_delay`` after
 creation; then ``GET {notificationUrl}?id={id}&resourcePath=/v1/payments/{id}`` is sent (to
 ``shopperResultUrl`` when there is no notificationUrl) and retried until answered 2xx.
+Variants: the notification may go out early (while pending), twice, or with a plain resourcePath.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from __future__ import annotations
 import hmac
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from asyncpay.mock.notifier import OPP_NOTIFICATION_RETRIES, Delivery
@@ -42,6 +43,7 @@ from asyncpay.mock.opp_webhooks import WEBHOOK_URL_PARAMETER, encrypted_webhook
 from asyncpay.mock.runtime import MockRuntime
 from asyncpay.mock.store import Payment
 from asyncpay.mock.urls import is_http_url, off_origin
+from asyncpay.mock.variants import EARLY_NOTICE
 
 THROTTLE_WINDOW = 60.0  # clock seconds: documented as "per minute"
 _NOT_STORED = ("entityId", "card.cvv")  # never kept, never shown
@@ -82,8 +84,10 @@ class OppApi:
         if payment.pending and not self.faults.on("never-final"):
             self.rt.timeline.at(now + self.rt.config.pending_delay,
                                 lambda: self._finalise(payment))
+        if payment.pending and self.rt.variants.on("early-notification"):
+            self.rt.timeline.at(now + EARLY_NOTICE, lambda: self._notify(payment))
         self._send_encrypted_webhook(payment, "CREATED")
-        return JSONResponse(self._render(payment))
+        return self.rt.answers.opp(self._render(payment))
 
     async def read_payment(self, request: Request) -> Response:
         refused = self._refuse(request, request.query_params.get("entityId"), status_read=True)
@@ -97,7 +101,7 @@ class OppApi:
         body = self._render(payment)
         if self.faults.on("status-other-amount") and "amount" in body:
             body["amount"] = _plus_one(body["amount"])
-        return JSONResponse(body)
+        return self.rt.answers.opp(body)
 
     async def back_office(self, request: Request) -> Response:
         """Capture (CP), refund (RF) or reversal (RV) of a payment: a new, referencing payment."""
@@ -121,7 +125,7 @@ class OppApi:
                           referenced_id=referenced.id)
         self.store.payments[payment.id] = payment
         self._send_encrypted_webhook(payment, "CREATED")
-        return JSONResponse(self._render(payment))
+        return self.rt.answers.opp(self._render(payment))
 
     async def shopper_redirect(self, request: Request) -> Response:
         """Where a pending payment's redirect sends the shopper (no credentials needed)."""
@@ -139,7 +143,8 @@ class OppApi:
         if not payment.pending or payment.final_code is None:
             return
         payment.result_code = self._code(payment.final_code)
-        self._notify(payment)
+        if not self.rt.variants.on("early-notification"):  # that one was sent already
+            self._notify(payment)
         self._send_encrypted_webhook(payment, "UPDATED")
 
     def _notify(self, payment: Payment) -> None:
@@ -151,11 +156,14 @@ class OppApi:
         if not target:
             return
         notified_id = new_payment_id() if self.faults.on("notification-other-id") else payment.id
-        url = httpx.URL(target).copy_merge_params(
-            {"id": notified_id, "resourcePath": self._resource_path(payment)})
+        query = {"id": notified_id, "resourcePath": self._resource_path(payment)}
+        if self.rt.variants.on("plain-resource-path"):
+            url = f"{target}{'&' if '?' in target else '?'}{urlencode(query, safe='/:')}"
+        else:
+            url = str(httpx.URL(target).copy_merge_params(query))
         method = "POST" if self.faults.on("notification-as-post") else "GET"
-        self.rt.notifier.send(Delivery("opp notification", method, str(url),
-                                       retry_delays=OPP_NOTIFICATION_RETRIES))
+        self.rt.deliver(Delivery("opp notification", method, url,
+                                 retry_delays=OPP_NOTIFICATION_RETRIES))
 
     def _resource_path(self, payment: Payment) -> str:
         path = f"/v1/payments/{payment.id}"
@@ -173,8 +181,9 @@ class OppApi:
         if secret is None or not is_http_url(url):
             return
         assert url is not None
-        self.rt.notifier.send(encrypted_webhook(url, secret, self._render(payment), action,
-                                                self.faults.on("encrypted-webhook-bad-tag")))
+        payload = self.rt.answers.opp_body(self._render(payment))
+        self.rt.deliver(encrypted_webhook(url, secret, payload, action,
+                                          self.faults.on("encrypted-webhook-bad-tag")))
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -220,8 +229,8 @@ class OppApi:
 
     def _error(self, status: int, code: str,
                parameter_errors: list[dict[str, str]] | None = None) -> Response:
-        return JSONResponse(error(code, self.rt.clock.now(), self.rt.config.entity_id,
-                                  parameter_errors), status)
+        return self.rt.answers.opp(error(code, self.rt.clock.now(), self.rt.config.entity_id,
+                                         parameter_errors), status)
 
 
 async def _form(request: Request) -> dict[str, str]:

@@ -1,60 +1,54 @@
 """Overpay routes: asynchronous tasks (create, status, result), the synchronous transaction
-endpoints, the status queries, the 3-D Secure page and webhooks.
+endpoints, the status queries and the 3-D Secure page.
 
-Documented behaviour (FACTS part A and the seed page) unless a fault switch says otherwise:
-a task completes ``processing_delay`` after creation; a 200 result reads the same until
-``retention`` after the task's creation; any other result is handed out once, by whichever
-URL asks first for a task failure, by the result URL for an error.
+Documented behaviour (FACTS part A and https://docs.overpay.io/en/integration/card_api/asynchronous/)
+unless a fault or variant switch says otherwise: a task completes ``processing_delay`` seconds
+after creation; a 200 result reads the same until ``retention`` seconds after the task's
+creation; any other result is handed out once, by whichever URL asks first for a task failure,
+by the result URL for an error (by either URL under the status-delivers-result variant).
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import copy
-import hmac
 import html
+import itertools
 import json
+import secrets
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from asyncpay.mock.notifier import OVERPAY_WEBHOOK_RETRIES, Delivery
-from asyncpay.mock.overpay_validation import KINDS, as_amount, card_number, error_body, validate
+from asyncpay.mock.overpay_processing import Processor
+from asyncpay.mock.overpay_validation import KINDS
 from asyncpay.mock.runtime import MockRuntime
-from asyncpay.mock.store import Task, Transaction
-from asyncpay.mock.transactions import complete_verification, iso_time, new_transaction, render
+from asyncpay.mock.store import Task
+from asyncpay.mock.transactions import iso_time, render
 from asyncpay.mock.urls import off_origin
-from asyncpay.profile import MOCK_OVERPAY_OUTCOMES
+from asyncpay.mock.variants import THROTTLE_EVERY
+from asyncpay.webhooks import verify_basic
 
-FAIL_THE_TASK = MOCK_OVERPAY_OUTCOMES["task_failure"]["description"]
-TASK_FAILURE = {"message": "We're sorry, but something went wrong"}
-TASK_FAILURE_STATUS = 500  # documented only as "not 200"
-DUPLICATE_WINDOW = 30.0  # seconds: documented for duplicate_check
 HANG = 30.0  # seconds a result read hangs under the result-hangs fault
-
+RETRY_AFTER = "1"  # seconds, the throttles variant's Retry-After
 
 Handler = Callable[[Request], Awaitable[Response]]
-
-
-@dataclass
-class Outcome:
-    status: int
-    body: dict[str, Any]
-    transaction: Transaction | None = None
 
 
 class OverpayApi:
     def __init__(self, runtime: MockRuntime) -> None:
         self.rt = runtime
         self.faults = runtime.faults
+        self.variants = runtime.variants
         self.store = runtime.store
+        self.answers = runtime.answers
+        self.processor = Processor(runtime)
+        self._posts = itertools.count()
+        self._numeric_ids = itertools.count(10000 + secrets.randbelow(80000))
 
     def routes(self) -> list[Route]:
         api = self._with_basic_auth
@@ -62,6 +56,9 @@ class OverpayApi:
             Route("/async/transactions/{kind}", api(self.create_task), methods=["POST"]),
             Route("/async/status/{request_id}", api(self.status), methods=["GET"]),
             Route("/async/result/{request_id}", api(self.result), methods=["GET"]),
+            # The url-layout variant's URLs (the task answer names whichever are in use).
+            Route("/async/tasks/{request_id}", api(self.status), methods=["GET"]),
+            Route("/async/tasks/{request_id}/result", api(self.result), methods=["GET"]),
             Route("/transactions/{kind}", api(self.process_now), methods=["POST"]),
             Route("/transactions/{uid}", api(self.transaction), methods=["GET"]),
             Route("/v2/transactions/tracking_id/{tracking_id}", api(self.by_tracking_id),
@@ -77,60 +74,92 @@ class OverpayApi:
         if isinstance(body, Response):
             return body
         now = self.rt.clock.now()
-        task = Task(str(uuid.uuid4()), request.path_params["kind"], body,
+        task = Task(self._new_request_id(), request.path_params["kind"], body,
                     str(request.base_url).rstrip("/"), now)
         self.store.tasks[task.request_id] = task
         if not self.faults.on("stuck-processing"):
-            self.rt.timeline.at(now + self.rt.config.processing_delay,
-                                lambda: self._complete(task))
-        base = self._task_base(task)
+            self.rt.timeline.at(now + self.rt.config.draw_processing_delay(),
+                                lambda: self.processor.complete(task))
         answer = {"status": "pending" if self.faults.on("task-not-processing") else "processing",
                   "request_id": task.request_id,
-                  "status_url": f"{base}/async/status/{task.request_id}",
-                  "response_url": f"{base}/async/result/{task.request_id}"}
+                  "status_url": self._status_url(task),
+                  "response_url": self._result_url(task)}
         if self.faults.on("task-without-status-url"):
             del answer["status_url"]
-        return JSONResponse(answer)
-
-    async def _accepted_request(self, request: Request) -> dict[str, Any] | Response:
-        """The body's ``request`` object, or the synchronous refusal (unknown kind, bad body)."""
-        refused = _unknown_kind(request)
-        if refused is not None:
-            return refused
-        body = await _request_object(request)
-        if isinstance(body, Response) and self.faults.on("refusal-undocumented"):
-            return JSONResponse({"error": "bad request"}, body.status_code)
-        return body
+        return self.answers.overpay(answer, 202 if self.variants.on("processing-202") else 200)
 
     async def status(self, request: Request) -> Response:
         request_id = request.path_params["request_id"]
         if self.faults.on("status-redirects"):
             target = off_origin(str(request.base_url))
             return RedirectResponse(f"{target}/async/status/{request_id}", status_code=302)
-        task = self._done_task(request_id)
+        task = self._done_task(request_id, self._processing_status(result_url=False))
         if isinstance(task, Response):
             return task
-        if task.result_status == TASK_FAILURE_STATUS:
+        if task.failed:
             return self._hand_out_once(task)  # either URL delivers a task failure
+        if self.variants.on("status-delivers-result"):
+            return self._result(task)
         if self.faults.on("completed-goes-back") and task.completed_reads == 1 \
                 and not task.went_back:
             task.went_back = True
-            return JSONResponse({"status": "processing", "request_id": request_id})
+            return self.answers.overpay({"status": "processing", "request_id": request_id},
+                                        self._processing_status(result_url=False))
         task.completed_reads += 1
         if task.one_time and self.faults.on("status-read-consumes-error"):
             task.gone = True
         answer = {"status": "completed", "request_id": request_id,
-                  "response_url": f"{self._task_base(task)}/async/result/{request_id}"}
+                  "response_url": self._result_url(task)}
         if self.faults.on("completed-without-response-url"):
             del answer["response_url"]
-        return JSONResponse(answer)
+        return self.answers.overpay(answer)
 
     async def result(self, request: Request) -> Response:
         if self.faults.on("result-hangs"):
             await asyncio.sleep(HANG)
-        task = self._done_task(request.path_params["request_id"])
+        task = self._done_task(request.path_params["request_id"],
+                               self._processing_status(result_url=True))
         if isinstance(task, Response):
             return task
+        return self._result(task)
+
+    async def process_now(self, request: Request) -> Response:
+        """The synchronous endpoints: the standard response straight away."""
+        body = await self._accepted_request(request)
+        if isinstance(body, Response):
+            return body
+        outcome = self.processor.decide(request.path_params["kind"], body,
+                                        str(request.base_url).rstrip("/"))
+        return self.answers.overpay(outcome.body, outcome.status)
+
+    async def transaction(self, request: Request) -> Response:
+        tx = self.store.transactions.get(request.path_params["uid"])
+        if tx is None or self.faults.on("uid-query-not-found"):
+            return self.answers.overpay({"message": "Record not found"}, 404)
+        return self.answers.overpay({"transaction": render(tx)})
+
+    async def by_tracking_id(self, request: Request) -> Response:
+        found = self.store.by_tracking_id(request.path_params["tracking_id"])
+        if self.faults.on("tracking-query-empty"):
+            found = []
+        return self.answers.overpay({"transactions": [render(tx) for tx in found]})
+
+    async def verification_page(self, request: Request) -> Response:
+        """Where an incomplete transaction's redirect_url sends the shopper (no credentials)."""
+        tx = self.store.transactions.get(request.path_params["uid"])
+        if tx is None:
+            return HTMLResponse("<!doctype html><title>Not found</title><p>No such transaction.",
+                                404)
+        self.processor.finish_incomplete(tx)
+        return_url = tx.request.get("return_url")
+        link = f'<p><a href="{html.escape(return_url)}">Back to the shop</a>' if return_url else ""
+        return HTMLResponse("<!doctype html><title>3-D Secure</title>"
+                            f"<p>Verification complete: the transaction is {tx.status}.{link}")
+
+    # --- reading tasks -------------------------------------------------------------------
+
+    def _result(self, task: Task) -> Response:
+        """A done task's result: a one-time answer handed out, or the stored 200 result."""
         if task.one_time:
             return self._hand_out_once(task)
         assert task.result_body is not None and task.completed_at is not None
@@ -141,139 +170,29 @@ class OverpayApi:
             body["transaction"]["updated_at"] = iso_time(task.completed_at + task.result_reads)
         if self.faults.on("result-vanishes-after-read"):
             task.gone = True
-        return JSONResponse(body)
+        return self.answers.overpay(body)
 
-    async def process_now(self, request: Request) -> Response:
-        """The synchronous endpoints: the standard response straight away."""
-        body = await self._accepted_request(request)
-        if isinstance(body, Response):
-            return body
-        outcome = self._decide(request.path_params["kind"], body, str(request.base_url).rstrip("/"))
-        return JSONResponse(outcome.body, outcome.status)
-
-    async def transaction(self, request: Request) -> Response:
-        tx = self.store.transactions.get(request.path_params["uid"])
-        if tx is None or self.faults.on("uid-query-not-found"):
-            return JSONResponse({"message": "Record not found"}, 404)
-        return JSONResponse({"transaction": render(tx)})
-
-    async def by_tracking_id(self, request: Request) -> Response:
-        found = self.store.by_tracking_id(request.path_params["tracking_id"])
-        if self.faults.on("tracking-query-empty"):
-            found = []
-        return JSONResponse({"transactions": [render(tx) for tx in found]})
-
-    async def verification_page(self, request: Request) -> Response:
-        """Where an incomplete transaction's redirect_url sends the shopper (no credentials)."""
-        tx = self.store.transactions.get(request.path_params["uid"])
-        if tx is None:
-            return HTMLResponse("<!doctype html><title>Not found</title><p>No such transaction.",
-                                404)
-        self._finish_incomplete(tx)
-        return_url = tx.request.get("return_url")
-        link = f'<p><a href="{html.escape(return_url)}">Back to the shop</a>' if return_url else ""
-        return HTMLResponse("<!doctype html><title>3-D Secure</title>"
-                            f"<p>Verification complete: the transaction is {tx.status}.{link}")
-
-    # --- the task's lifecycle ------------------------------------------------------------
-
-    def _complete(self, task: Task) -> None:
-        now = self.rt.clock.now()
-        outcome = self._decide(task.kind, task.request, task.base_url)
-        task.completed_at = now
-        task.result_status = outcome.status
-        task.result_body = (outcome.body if outcome.transaction is None
-                            else self._as_task_result(outcome.body))
-
-    def _decide(self, kind: str, request: dict[str, Any], base_url: str) -> Outcome:
-        """What the gateway answers to ``request`` now; creates the transaction if valid."""
-        now = self.rt.clock.now()
-        if request.get("description") == FAIL_THE_TASK:
-            return Outcome(TASK_FAILURE_STATUS, dict(TASK_FAILURE))
-        errors = validate(kind, request, now, self.store.transactions)
-        if self.faults.on("invalid-amount-accepted"):
-            errors.pop("amount", None)
-            if not isinstance(request.get("amount"), int) or request["amount"] <= 0:
-                request = {**request, "amount": 1}
-        if errors:
-            return Outcome(422, error_body(errors))
-        if self._duplicate(request, now):
-            return Outcome(422, error_body({"base": ["Duplicate transaction"]},
-                                           "Duplicate transaction"))
-        parent = self.store.transactions.get(request.get("parent_uid") or "")
-        tx = new_transaction(kind, self._as_recorded(request), base_url, now, parent)
-        if self.faults.on("incomplete-without-redirect") and tx.verification_url is not None:
-            tx.verification_url = f"{base_url}/"
-        self.store.add_transaction(tx)
-        if tx.status == "incomplete":
-            # The shopper may never follow the redirect; the mock then completes it itself.
-            self.rt.timeline.at(now + 2 * self.rt.config.processing_delay,
-                                lambda: self._finish_incomplete(tx))
-        else:
-            self._send_webhook(tx)
-        return Outcome(200, {"transaction": render(tx)}, tx)
-
-    def _duplicate(self, request: dict[str, Any], now: float) -> bool:
-        number = card_number(request.get("credit_card"))
-        amount = as_amount(request.get("amount"))
-        if number is None or amount is None:
-            return False
-        last = self.store.recent_cards.get((amount, number))
-        self.store.recent_cards[(amount, number)] = now
-        return request.get("duplicate_check", True) is not False and last is not None \
-            and now - last < DUPLICATE_WINDOW
-
-    def _as_recorded(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The request as the transaction records it. The mismatch faults alter the record
-        itself, so the result, the queries and the webhook still agree with one another."""
-        if self.faults.on("result-amount-mismatch"):
-            request = {**request, "amount": int(request["amount"]) + 1}
-        if self.faults.on("result-tracking-id-mismatch"):
-            request = {**request, "tracking_id": f"{request.get('tracking_id') or 'none'}-other"}
-        return request
-
-    def _as_task_result(self, body: dict[str, Any]) -> dict[str, Any]:
-        """The task's stored result, with the result faults applied once (so it stays stable)."""
-        if self.faults.on("result-missing-uid"):
-            del body["transaction"]["uid"]
-        return body
-
-    def _finish_incomplete(self, tx: Transaction) -> None:
-        if tx.status != "incomplete":
-            return
-        complete_verification(tx, self.rt.clock.now())
-        self._send_webhook(tx)
-
-    def _send_webhook(self, tx: Transaction) -> None:
-        url = tx.request.get("notification_url")
-        if not url or self.faults.on("webhook-never-sent"):
-            return
-        body = {"transaction": render(tx)}
-        if self.faults.on("webhook-other-amount"):
-            body["transaction"]["amount"] += 1
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if not self.faults.on("webhook-without-credentials"):
-            headers["Authorization"] = _basic(self.rt.config.shop_id, self.rt.config.secret_key)
-        self.rt.notifier.send(Delivery("overpay webhook", "POST", url, headers,
-                                       json.dumps(body).encode(), OVERPAY_WEBHOOK_RETRIES))
-
-    # --- reading tasks -------------------------------------------------------------------
-
-    def _done_task(self, request_id: str) -> Task | Response:
+    def _done_task(self, request_id: str, processing_status: int) -> Task | Response:
         """The task once it is done; else the answer both URLs give: unknown or processing."""
         task = self._live_task(request_id)
         if task is None:
             return self._unknown(request_id)
         if not task.done:
-            return JSONResponse({"status": "processing", "request_id": request_id})
+            return self.answers.overpay({"status": "processing", "request_id": request_id},
+                                        processing_status)
         return task
+
+    def _processing_status(self, *, result_url: bool) -> int:
+        if result_url and self.variants.on("processing-425"):
+            return 425
+        return 202 if self.variants.on("processing-202") else 200
 
     def _live_task(self, request_id: str) -> Task | None:
         """The task if the gateway still answers for it; None means 404 unknown."""
         task = self.store.tasks.get(request_id)
         if task is None or task.gone or self._expired(task):
             return None
-        if task.result_status == 422 and self.faults.on("error-never-returned"):
+        if task.one_time and not task.failed and self.faults.on("error-never-returned"):
             return None
         return task
 
@@ -290,11 +209,10 @@ class OverpayApi:
     def _hand_out_once(self, task: Task) -> Response:
         assert task.result_status is not None and task.result_body is not None
         task.deliveries += 1
-        twice = (self.faults.on("task-failure-twice") if task.result_status == TASK_FAILURE_STATUS
-                 else self.faults.on("error-returned-twice"))
+        twice = self.faults.on("task-failure-twice" if task.failed else "error-returned-twice")
         if task.deliveries >= (2 if twice else 1):
             task.gone = True
-        return JSONResponse(task.result_body, task.result_status)
+        return self.answers.overpay(task.result_body, task.result_status)
 
     def _unknown(self, request_id: str) -> Response:
         body = {"status": "unknown", "request_id": request_id}
@@ -306,55 +224,70 @@ class OverpayApi:
                 status = 200
             if self.faults.on("unknown-wrong-request-id"):
                 body["request_id"] = str(uuid.uuid4())
-        return JSONResponse(body, status)
+        return self.answers.overpay(body, status)
+
+    # --- task ids and URLs ---------------------------------------------------------------
+
+    def _new_request_id(self) -> str:
+        if self.variants.on("numeric-request-ids"):
+            return str(next(self._numeric_ids))
+        return str(uuid.uuid4())
+
+    def _status_url(self, task: Task) -> str:
+        if self.variants.on("url-layout"):
+            return f"{self._task_base(task)}/async/tasks/{task.request_id}"
+        return f"{self._task_base(task)}/async/status/{task.request_id}"
+
+    def _result_url(self, task: Task) -> str:
+        if self.variants.on("url-layout"):
+            return f"{self._task_base(task)}/async/tasks/{task.request_id}/result"
+        return f"{self._task_base(task)}/async/result/{task.request_id}"
 
     def _task_base(self, task: Task) -> str:
         if self.faults.on("status-url-off-origin"):
             return off_origin(task.base_url)
         return task.base_url
 
+    # --- requests: credentials, throttling, the body -------------------------------------
+
     def _with_basic_auth(self, handler: Handler) -> Handler:
         async def guarded(request: Request) -> Response:
-            return self._refuse(request) or await handler(request)
+            return self._refuse(request) or self._throttle(request) or await handler(request)
         return guarded
 
     def _refuse(self, request: Request) -> Response | None:
         """401 unless the request carries the shop's HTTP Basic credentials."""
         if self.faults.on("auth-not-checked"):
             return None
-        scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "basic":
-            try:
-                user, sep, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                sep = ""
-            config = self.rt.config
-            if sep and hmac.compare_digest(user.encode(), config.shop_id.encode()) \
-                    and hmac.compare_digest(password.encode(), config.secret_key.encode()):
-                return None
-        return JSONResponse({"message": "Unauthorized"}, 401,
-                            headers={"WWW-Authenticate": 'Basic realm="Overpay"'})
+        config = self.rt.config
+        if verify_basic(request.headers, config.shop_id, config.secret_key):
+            return None
+        return self.answers.overpay({"message": "Unauthorized"}, 401,
+                                    {"WWW-Authenticate": 'Basic realm="Overpay"'})
 
+    def _throttle(self, request: Request) -> Response | None:
+        """The throttles variant: 429 with Retry-After to the first POST of every few."""
+        if request.method != "POST" or not self.variants.on("throttles"):
+            return None
+        if next(self._posts) % THROTTLE_EVERY:
+            return None
+        return self.answers.overpay({"message": "Too many requests: retry later"}, 429,
+                                    {"Retry-After": RETRY_AFTER})
 
-async def _request_object(request: Request) -> dict[str, Any] | Response:
-    """The body's ``request`` object, or the synchronous 422 for a body that has none."""
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        body = None
-        problem = "Request body is not valid JSON"
-    else:
-        problem = "Request parameters must be wrapped in a \"request\" object"
-    if isinstance(body, dict) and isinstance(body.get("request"), dict):
-        return dict(body["request"])
-    return JSONResponse({"message": problem, "errors": {"base": [problem]}}, 422)
-
-
-def _unknown_kind(request: Request) -> Response | None:
-    if request.path_params["kind"] in KINDS:
-        return None
-    return JSONResponse({"message": "Not found"}, 404)
-
-
-def _basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+    async def _accepted_request(self, request: Request) -> dict[str, Any] | Response:
+        """The body's ``request`` object, or the synchronous refusal (unknown kind, bad body)."""
+        if request.path_params["kind"] not in KINDS:
+            return self.answers.overpay({"message": "Not found"}, 404)
+        try:
+            body = json.loads(await request.body())
+        except (ValueError, UnicodeDecodeError):
+            body = None
+            problem = "Request body is not valid JSON"
+        else:
+            problem = "Request parameters must be wrapped in a \"request\" object"
+        if isinstance(body, dict) and isinstance(body.get("request"), dict):
+            return dict(body["request"])
+        refusal = self.processor.validation_error({"base": [problem]}, problem)
+        if self.faults.on("refusal-undocumented"):
+            return self.answers.overpay({"error": "bad request"}, refusal.status)
+        return self.answers.overpay(refusal.body, refusal.status)

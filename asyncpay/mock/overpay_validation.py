@@ -9,8 +9,8 @@ from collections.abc import Container
 from datetime import UTC, datetime
 from typing import Any
 
-from asyncpay.contracts import OVERPAY_TRANSACTION_TYPES
 from asyncpay.mock.urls import is_http_url
+from asyncpay.testdata import OVERPAY_TRANSACTION_TYPES
 
 #: The URL's transaction kind → the transaction type it creates.
 KINDS = OVERPAY_TRANSACTION_TYPES
@@ -26,10 +26,14 @@ EXPIRED = "Date is expired"
 Errors = dict[str, Any]  # field → [messages], or nested object → Errors
 
 
-def validate(kind: str, request: dict[str, Any], now: float, known_uids: Container[str]) -> Errors:
-    """Every documented constraint ``request`` breaks; empty when it is valid.
+def validate(kind: str, request: dict[str, Any], now: float, known_uids: Container[str], *,
+             odd_echoes: bool = False) -> Errors:
+    """Every constraint ``request`` breaks; empty when it is valid.
 
     ``known_uids`` answers ``in`` for the transactions a capture/void/refund may refer to.
+    With ``odd_echoes`` (the variant) only documented constraints count — amount, currency,
+    lengths, types the docs give, a missing card — and odd values of undocumented format
+    (a card number "-1.594", exp_month false, billing_address false) pass, to be declined.
     """
     errors: Errors = {}
     amount = request.get("amount")
@@ -56,10 +60,10 @@ def validate(kind: str, request: dict[str, Any], now: float, known_uids: Contain
         if name in request and not is_http_url(request[name]):
             errors[name] = ["is not a valid URL"]
     for name in ("customer", "billing_address", "additional_data"):
-        if request.get(name) is not None and not isinstance(request[name], dict):
+        if request.get(name) is not None and not isinstance(request[name], dict) and not odd_echoes:
             errors[name] = ["must be an object"]
     if kind in CARD_KINDS:
-        card_errors = _card_errors(request.get("credit_card"), now)
+        card_errors = _card_errors(request.get("credit_card"), now, odd_echoes)
         if card_errors:
             errors["credit_card"] = card_errors
     if kind in PARENT_KINDS:
@@ -97,18 +101,36 @@ def error_body(errors: Errors, message: str | None = None) -> dict[str, Any]:
     return {"message": message, "errors": errors}
 
 
-def _card_errors(card: Any, now: float) -> Errors:
+def odd_card(card: dict[str, Any]) -> bool:
+    """A card with a field outside its usual format: a number that is no card number, an
+    expiry that is no month or year, a cvc or holder of another shape."""
+    month, year = as_int(card.get("exp_month")), as_int(card.get("exp_year"))
+    cvc, holder = card.get("verification_value"), card.get("holder")
+    return (card_number(card) is None or month is None or not 1 <= month <= 12
+            or year is None or not 1000 <= year <= 9999
+            or (cvc is not None and not (isinstance(cvc, str) and bool(_CVC.fullmatch(cvc))))
+            or (holder is not None and not (isinstance(holder, str) and len(holder) <= 255)))
+
+
+def _card_errors(card: Any, now: float, odd_echoes: bool = False) -> Errors:
     if card is None:
         return {"base": [BLANK]}
     if not isinstance(card, dict):
         return {"base": ["must be an object"]}
+    if odd_echoes:
+        missing = [name for name in ("number", "exp_month", "exp_year") if card.get(name) is None]
+        if missing:
+            return {name: [BLANK] for name in missing}
+        if odd_card(card):
+            return {}  # declined and echoed, not refused
+        # otherwise the documented checks below: the expiry date, cvc and holder
     errors: Errors = {}
     if card.get("number") is None:
         errors["number"] = [BLANK]
     elif card_number(card) is None:
         errors["number"] = ["is invalid"]
-    month = _as_int(card.get("exp_month"))
-    year = _as_int(card.get("exp_year"))
+    month = as_int(card.get("exp_month"))
+    year = as_int(card.get("exp_year"))
     if card.get("exp_month") is None:
         errors["exp_month"] = [BLANK]
     elif month is None or not 1 <= month <= 12:
@@ -121,6 +143,8 @@ def _card_errors(card: Any, now: float) -> Errors:
         today = datetime.fromtimestamp(now, UTC)
         if (year, month) < (today.year, today.month):
             errors["exp_month"] = [EXPIRED]
+    if odd_echoes:
+        return errors
     cvc = card.get("verification_value")
     if cvc is not None and not (isinstance(cvc, str) and _CVC.fullmatch(cvc)):
         errors["verification_value"] = ["is invalid"]
@@ -130,7 +154,7 @@ def _card_errors(card: Any, now: float) -> Errors:
     return errors
 
 
-def _as_int(value: Any) -> int | None:
+def as_int(value: Any) -> int | None:
     if isinstance(value, str) and value.isdigit():
         return int(value)
     if isinstance(value, float) and value.is_integer():

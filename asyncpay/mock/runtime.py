@@ -1,18 +1,21 @@
-"""One running mock gateway: its settings, fault switches, clock, timeline, store and notifier,
-and the two ways time moves on — a virtual advance, or a real-time ticker.
+"""One running mock gateway: its settings, fault and variant switches, clock, timeline, store,
+answers and notifier, and the two ways time moves on — a virtual advance, or a real-time ticker.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 
+from asyncpay.mock.answers import Answers
 from asyncpay.mock.clock import Clock, Timeline
 from asyncpay.mock.config import MockConfig
 from asyncpay.mock.faults import FaultSwitches
-from asyncpay.mock.notifier import Notifier
+from asyncpay.mock.notifier import Delivery, Notifier
 from asyncpay.mock.store import Store
+from asyncpay.mock.variants import VariantSwitches
 
 #: How long an advance waits for the deliveries it set off (wall seconds, all steps together).
 ADVANCE_DELIVERY_WAIT = 5.0
@@ -24,6 +27,8 @@ class MockRuntime:
     def __init__(self, config: MockConfig) -> None:
         self.config = config
         self.faults = FaultSwitches(config.faults)
+        self.variants = VariantSwitches(config.variants)
+        self.answers = Answers(self.variants)
         self.clock = Clock(config.clock)
         self.timeline = Timeline()
         self.store = Store()
@@ -36,6 +41,21 @@ class MockRuntime:
         """Before serving a request: make sure time runs (real mode), then catch up on it."""
         self._bind_loop()
         self.run_due()
+
+    def deliver(self, delivery: Delivery) -> None:
+        """Send a webhook or notification: after the configured random delay, and twice (header
+        names in lower case) under the duplicate-deliveries variant. On the serving loop."""
+        copies = 1
+        if self.variants.on("duplicate-deliveries"):
+            headers = {name.lower(): value for name, value in delivery.headers.items()}
+            delivery = dataclasses.replace(delivery, headers=headers)
+            copies = 2
+        for _ in range(copies):
+            delay = self.config.draw_notification_delay()
+            if delay > 0:
+                self.timeline.at(self.clock.now() + delay, lambda: self.notifier.send(delivery))
+            else:
+                self.notifier.send(delivery)
 
     def run_due(self) -> None:
         now = self.clock.now()

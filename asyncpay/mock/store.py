@@ -21,6 +21,7 @@ class Task:
     created_at: float
     completed_at: float | None = None
     result_status: int | None = None  # the result's HTTP code, once done
+    failed: bool = False  # the task itself failed: its result is {"message": ...}
     result_body: dict[str, Any] | None = None
     deliveries: int = 0  # how often a one-time (non-200) result was handed out
     gone: bool = False  # the one-time result is used up, or the result vanished

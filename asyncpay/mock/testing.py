@@ -98,7 +98,7 @@ class MockServer:
     def completed_result(self, **fields: Any) -> dict[str, Any]:
         """Create a task, let it complete, and return its result's transaction (HTTP 200)."""
         task = self.create_task(**fields)
-        self.advance(self.config.processing_delay)
+        self.advance(self.config.longest_processing)
         response = self.result(task["request_id"])
         response.raise_for_status()
         return dict(response.json()["transaction"])

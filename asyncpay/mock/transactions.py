@@ -5,12 +5,13 @@ status) and the standard response that shows it.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from asyncpay.mock.overpay_validation import KINDS, card_number
+from asyncpay.mock.overpay_validation import KINDS, card_number, odd_card
 from asyncpay.mock.store import Transaction
 
 # Documented test cards (FACTS part A, "Test mode").
@@ -44,6 +45,10 @@ def new_transaction(kind: str, request: dict[str, Any], base_url: str, now: floa
     card = request["credit_card"]
     number = card_number(card) or ""
     status, message, three_d_secure = "successful", SUCCESSFUL, None
+    if odd_card(card):  # only valid under the odd-echoes variant: declined, echoed as sent
+        uid = new_uid()
+        return Transaction(uid, KINDS[kind], "failed", amount, request["currency"], request,
+                           base_url, now, now, DECLINED, credit_card=_echoed_card(card))
     if number == DECLINED_CARD:
         status, message = "failed", DECLINED
     elif number == FRICTIONLESS_CARD:
@@ -113,6 +118,26 @@ def _card(card: dict[str, Any], number: str) -> dict[str, Any]:
         "issuer_name": "ASYNCPAY MOCK BANK",
         "exp_month": int(card["exp_month"]),
         "exp_year": int(card["exp_year"]),
+        "token": hashlib.sha256(b"token:" + number.encode()).hexdigest(),
+    }
+
+
+def _echoed_card(card: dict[str, Any]) -> dict[str, Any]:
+    """The card stamp of an odd card: built from what was sent, as a gateway that did not
+    validate it would ("-1.594" gives first_1 "-", last_4 "594"; exp_month false stays false)."""
+    raw = card.get("number")
+    number = raw if isinstance(raw, str) else json.dumps(raw)
+    return {
+        "holder": card.get("holder"),
+        "stamp": hashlib.sha256(number.encode()).hexdigest(),
+        "brand": "unknown",
+        "last_4": "".join(ch for ch in number[-4:] if ch.isdigit()),
+        "first_1": number[:1],
+        "bin": "".join(ch for ch in number[:6] if ch.isdigit()),
+        "issuer_country": None,
+        "issuer_name": None,
+        "exp_month": card.get("exp_month"),
+        "exp_year": card.get("exp_year"),
         "token": hashlib.sha256(b"token:" + number.encode()).hexdigest(),
     }
 

@@ -61,7 +61,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
-from asyncpay.errors import HarnessError
 from asyncpay.mock import MockConfig, create_app
 from asyncpay.server import BackgroundServer
 
@@ -86,6 +85,10 @@ ROUTES: dict[str, tuple[str, re.Pattern[str]]] = {
 }
 _ALL = tuple(ROUTES)
 _READS = ("overpay-status", "overpay-result", "opp-status")
+
+
+class HostileGatewayError(RuntimeError):
+    """The hostile gateway was misused: an unknown mode or route, or a missing evil_url."""
 
 
 @dataclass(frozen=True)
@@ -310,7 +313,7 @@ class HostileApp:
 
     def _evil(self) -> str:
         if self.evil_url is None:
-            raise HarnessError(f"hostile mode {self.mode.name!r} needs evil_url")
+            raise HostileGatewayError(f"hostile mode {self.mode.name!r} needs evil_url")
         return self.evil_url
 
     async def _stream(self, receive: Receive, send: Send, chunks: Iterable[bytes],
@@ -422,14 +425,14 @@ class HostileGateway:
     def __init__(self, mode: str, *, evil_url: str | None = None, routes: Iterable[str] | None = None,
                  mock: MockConfig | None = None, host: str = "127.0.0.1") -> None:
         if mode not in MODES:
-            raise HarnessError(f"unknown hostile mode {mode!r}; known: {', '.join(MODES)}")
+            raise HostileGatewayError(f"unknown hostile mode {mode!r}; known: {', '.join(MODES)}")
         self.mode = MODES[mode]
         chosen = tuple(routes) if routes is not None else self.mode.routes
         unknown = [name for name in chosen if name not in ROUTES]
         if unknown:
-            raise HarnessError(f"unknown route(s) {', '.join(unknown)}; known: {', '.join(ROUTES)}")
+            raise HostileGatewayError(f"unknown route(s) {', '.join(unknown)}; known: {', '.join(ROUTES)}")
         if self.mode.needs_evil and not evil_url:
-            raise HarnessError(f"hostile mode {mode!r} needs evil_url (where it points the client)")
+            raise HostileGatewayError(f"hostile mode {mode!r} needs evil_url (where it points the client)")
         self.host = host
         self.mock_config = mock if mock is not None else default_mock()
         self._stopping = threading.Event()
@@ -445,7 +448,7 @@ class HostileGateway:
             return self._server.url
         if self._raw is not None:
             return f"http://{self.host}:{self._raw.server_address[1]}"
-        raise HarnessError("the hostile gateway is not started")
+        raise HostileGatewayError("the hostile gateway is not started")
 
     @property
     def hits(self) -> Counter[str]:
