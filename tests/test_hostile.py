@@ -54,8 +54,8 @@ CASES = [
     Case("hang", (TASK_ANSWER_ONE, OPP_FLOW_MAIN), ("transport.answers",), READS),
     Case("drip", (TASK_ANSWER_ONE,), ("transport.answers",), ("overpay-create",)),
     Case("redirect", (TASK_ANSWER, COMPLETION, OPP_FLOW), ("transport.no-redirect",)),
-    # JSON under a lying media type is judged on its JSON: no documented rule names Content-Type.
-    Case("wrong-content-type", (TASK_ANSWER, COMPLETION, OPP_FLOW_MAIN), ()),
+    # The APIs speak application/json: JSON labelled text/html breaks that rule, and only that one.
+    Case("wrong-content-type", (TASK_ANSWER, COMPLETION, OPP_FLOW_MAIN), ("transport.json-content-type",)),
     Case("reset", (TASK_ANSWER, COMPLETION), ("transport.answers",)),
     Case("flood", (TASK_ANSWER, COMPLETION), ("transport.answers",), READS),
     Case("gzip-bomb", (TASK_ANSWER, COMPLETION), ("transport.answers",), READS),
