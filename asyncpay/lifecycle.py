@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asyncpay import contracts
+from asyncpay.checks.api_version import answer_in_version
 from asyncpay.client import Answer
 from asyncpay.errors import ContractViolation, NotVerified
 
@@ -113,6 +114,7 @@ class TaskModel:
     result_reads: int = 0
     deliveries: int = 0  # one-time (non-200) answers delivered
     history: list[str] = field(default_factory=list)
+    api_version: int = 2  # the Overpay API version spoken: which contracts hold the results
 
     # --- time windows ---------------------------------------------------------------
     def kept(self, at: float) -> bool:
@@ -200,8 +202,8 @@ class TaskModel:
                 f"{where} answers again after its one-time result was delivered",
                 expected='HTTP 404 {"status": "unknown", "request_id": ...}',
                 received=answer.summary(), hint=f"reads so far: {self.history[-6:]}")
-        contracts.check("overpay/result", answer.json, rule="overpay.result-shape",
-                        what=f"result from {where}")
+        answer_in_version(answer.json, api_version=self.api_version, kind="result",
+                          rule="overpay.result-shape", what=f"result from {where}")
         if self.task.outcome.one_time and self.result is None:
             raise NotVerified(
                 self.task.outcome.once_rule,
@@ -233,8 +235,8 @@ class TaskModel:
                 expected="the same 200 result on every read within retention",
                 received=answer.summary())
         rule = "overpay.status-shape" if url == "status" else "overpay.result-shape"
-        contracts.check("overpay/result" if url == "result" else "overpay/task-error", body, rule=rule,
-                        what=f"non-200 answer of {where}")
+        answer_in_version(body, api_version=self.api_version, kind="result" if url == "result" else "task-error",
+                          rule=rule, what=f"non-200 answer of {where}")
         self.deliveries += 1
         if self.task.outcome in (Outcome.SUCCESSFUL, Outcome.FAILED, Outcome.INCOMPLETE):
             raise ContractViolation(

@@ -19,7 +19,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from asyncpay import contracts
+from asyncpay import api_versions, contracts
+from asyncpay.checks.api_version import answer_in_version
 from asyncpay.client import Answer, GatewayClient, basic
 from asyncpay.clock import TargetClock
 from asyncpay.errors import ContractViolation, NotVerified
@@ -27,6 +28,7 @@ from asyncpay.lifecycle import Kind, Outcome, Task, TaskModel, show
 from asyncpay.polling import poll
 from asyncpay.profile import OverpayTarget
 from asyncpay.recording import Recording
+from asyncpay.throttle import Throttle
 
 OPERATION_TYPES = contracts.OVERPAY_TRANSACTION_TYPES
 
@@ -75,6 +77,10 @@ class OverpayGateway:
     run_id: str
     models: dict[str, TaskModel] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # A 429 back-off waits on the target's clock: on a virtual clock, time moves on instead.
+        self.client.throttle.pause = self.clock.advance
+
     @property
     def recording(self) -> Recording:
         return self.client.recording
@@ -85,7 +91,8 @@ class OverpayGateway:
 
     def model(self, task: Task) -> TaskModel:
         return self.models.setdefault(task.request_id,
-                                      TaskModel(task, self.target.timing.retention, self.slack))
+                                      TaskModel(task, self.target.timing.retention, self.slack,
+                                                api_version=self.target.api_version))
 
     # --- creating tasks ---------------------------------------------------------------
     def trigger(self, outcome: Outcome) -> dict[str, Any]:
@@ -106,10 +113,11 @@ class OverpayGateway:
         return body
 
     def create(self, outcome: Outcome, *, operation: str = "payments", label: str = "task",
-               extra: dict[str, Any] | None = None, body: dict[str, Any] | None = None) -> Task:
+               extra: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
+               headers: dict[str, str] | None = None) -> Task:
         request = body if body is not None else self.request_body(outcome, label, extra, operation)
         created_lo = self.clock.now()
-        answer = self.client.send("POST", f"/async/transactions/{operation}",
+        answer = self.client.send("POST", f"/async/transactions/{operation}", headers=headers,
                                   json_body={"request": request}, label=f"create {label}")
         created_hi = self.clock.now()
         return self.task_from(answer, operation, request, outcome, created_lo, created_hi, label)
@@ -121,8 +129,8 @@ class OverpayGateway:
                 "overpay.task-answer", f"POST /async/transactions/{operation} was not accepted as a task",
                 expected="a 2xx answer with {status: processing, request_id, status_url, response_url}",
                 received=answer.summary())
-        contracts.check("overpay/task", answer.json, rule="overpay.task-answer",
-                        what=f"answer to POST /async/transactions/{operation}")
+        answer_in_version(answer.json, api_version=self.target.api_version, kind="task",
+                          rule="overpay.task-answer", what=f"answer to POST /async/transactions/{operation}")
         body = answer.json
         for key in ("status_url", "response_url"):
             self.client.resolve(body[key], rule="overpay.urls-on-gateway", what=key)
@@ -136,7 +144,8 @@ class OverpayGateway:
         """One read of the status (``"status"``) or result (``"result"``) URL, checked by the model."""
         url = task.status_url if which == "status" else task.response_url
         answer = self.client.send("GET", url, rule="overpay.urls-on-gateway", what=f"{which}_url",
-                                  label=f"{which} {task.label}", task=task.request_id)
+                                  label=f"{which} {task.label}", task=task.request_id,
+                                  repeatable=which == "status")  # a result read may be one-time
         at = self.clock.now()
         kind = self.model(task).observe(which, answer, at)
         self.recording.event(task.request_id, f"{which}:{kind.value}", show(answer), at)
@@ -146,7 +155,9 @@ class OverpayGateway:
 
     def _note_result_shape(self, answer: Answer) -> None:
         """Which documented result shape this was, for contract coverage (already validated)."""
-        for name in ("overpay/transaction-response", "overpay/error", "overpay/task-error"):
+        version = self.target.api_version
+        for name in (api_versions.contract_for(version, kind)
+                     for kind in ("transaction-response", "error", "task-error")):
             if contracts.conforms(name, answer.json):
                 self.recording.shape(name)
                 return
@@ -190,17 +201,18 @@ class OverpayGateway:
     # --- queries ----------------------------------------------------------------------
     def tracking_query(self, tracking_id: str) -> Answer:
         answer = self.client.send("GET", f"/v2/transactions/tracking_id/{tracking_id}",
-                                  rule="overpay.tracking-query", label="tracking-id query")
+                                  rule="overpay.tracking-query", label="tracking-id query", repeatable=True)
         if answer.status_code != 200:
             raise ContractViolation("overpay.tracking-query", "the tracking_id query was not answered 200",
                                     expected="HTTP 200 {transactions: [...]}", received=answer.summary())
-        contracts.check("overpay/tracking-query", answer.json, rule="overpay.tracking-query",
-                        what=f"answer to GET /v2/transactions/tracking_id/{tracking_id}")
+        answer_in_version(answer.json, api_version=self.target.api_version, kind="tracking-query",
+                          rule="overpay.tracking-query",
+                          what=f"answer to GET /v2/transactions/tracking_id/{tracking_id}")
         return answer
 
     def uid_query(self, uid: str) -> Answer:
         answer = self.client.send("GET", f"/transactions/{uid}", rule="overpay.uid-query",
-                                  label="uid query")
+                                  label="uid query", repeatable=True)
         return answer
 
 
@@ -209,4 +221,6 @@ def make_client(target: OverpayTarget, redactor: Any, **kwargs: Any) -> GatewayC
     redactor.add_basic(target.shop_id, target.secret_key)
     return GatewayClient(target.base_url, auth=basic(target.shop_id, target.secret_key),
                          timeout=target.timing.request_timeout, redactor=redactor,
-                         origin_rule="overpay.urls-on-gateway", **kwargs)
+                         origin_rule="overpay.urls-on-gateway",
+                         headers=api_versions.headers(target.api_version),
+                         throttle=Throttle(budget=target.timing.max_wait), **kwargs)
