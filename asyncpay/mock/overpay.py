@@ -25,6 +25,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from asyncpay.mock import overpay_v3
+from asyncpay.mock.idempotency import RequestIds
 from asyncpay.mock.notifier import OVERPAY_WEBHOOK_RETRIES, Delivery
 from asyncpay.mock.overpay_validation import KINDS, as_amount, card_number, error_body, validate
 from asyncpay.mock.runtime import MockRuntime
@@ -55,6 +57,7 @@ class OverpayApi:
         self.rt = runtime
         self.faults = runtime.faults
         self.store = runtime.store
+        self.request_ids = RequestIds(runtime.clock)
 
     def routes(self) -> list[Route]:
         api = self._with_basic_auth
@@ -76,6 +79,10 @@ class OverpayApi:
         body = await self._accepted_request(request)
         if isinstance(body, Response):
             return body
+        key = None if self.faults.on("request-id-ignored") else RequestIds.key(request)
+        first = self.request_ids.replay(key) if key else None
+        if first is not None:
+            return JSONResponse(first)  # the same request again: the same task, no new transaction
         now = self.rt.clock.now()
         task = Task(str(uuid.uuid4()), request.path_params["kind"], body,
                     str(request.base_url).rstrip("/"), now)
@@ -90,6 +97,8 @@ class OverpayApi:
                   "response_url": f"{base}/async/result/{task.request_id}"}
         if self.faults.on("task-without-status-url"):
             del answer["status_url"]
+        if key:
+            self.request_ids.remember(key, answer)
         return JSONResponse(answer)
 
     async def _accepted_request(self, request: Request) -> dict[str, Any] | Response:
@@ -315,7 +324,10 @@ class OverpayApi:
 
     def _with_basic_auth(self, handler: Handler) -> Handler:
         async def guarded(request: Request) -> Response:
-            return self._refuse(request) or await handler(request)
+            response = self._refuse(request) or await handler(request)
+            if self.faults.on("api-version-ignored"):
+                return response
+            return overpay_v3.answer_for(request, response)  # v3 when X-API-Version: 3
         return guarded
 
     def _refuse(self, request: Request) -> Response | None:
