@@ -20,6 +20,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from asyncpay.api_versions import transaction_of
 from asyncpay.errors import ContractViolation, NotVerified
 from asyncpay.lifecycle import Kind, Outcome
 from asyncpay.overpay import OPERATION_TYPES
@@ -72,8 +73,8 @@ def lifecycle_machine(gateway):
             self.read(task, "result" if first == "status" else "status")
 
         def matches_request(self, task, body):
-            transaction = body.get("transaction") if isinstance(body, dict) else None
-            if not isinstance(transaction, dict):
+            transaction = transaction_of(body)
+            if transaction is None:
                 return
             want = {"type": OPERATION_TYPES[task.operation], "amount": task.request.get("amount"),
                     "currency": task.request.get("currency"), "tracking_id": task.request.get("tracking_id")}

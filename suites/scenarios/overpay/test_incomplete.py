@@ -2,6 +2,7 @@
 
 import pytest
 
+from asyncpay.api_versions import transaction_of
 from asyncpay.errors import ContractViolation, NotVerified
 from asyncpay.lifecycle import Outcome
 from asyncpay.polling import poll
@@ -14,7 +15,7 @@ def test_incomplete_reaches_final_state_via_tracking_query(overpay):
     task = overpay.create(Outcome.INCOMPLETE, label="incomplete")
     answer = overpay.completed_result(task)
     assert answer.status_code == 200, answer.summary()
-    transaction = answer.json["transaction"]
+    transaction = transaction_of(answer.json)
     if transaction["status"] != "incomplete":
         raise NotVerified("overpay.incomplete-final",
                           f"the 3-D Secure test trigger gave a {transaction['status']!r} transaction; "

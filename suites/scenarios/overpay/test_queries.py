@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 
-from asyncpay import contracts
+from asyncpay.api_versions import transaction_of
+from asyncpay.checks.api_version import answer_in_version
 from asyncpay.errors import ContractViolation
 from asyncpay.lifecycle import Outcome
 
@@ -16,7 +17,7 @@ def completed(overpay):
     task = overpay.create(Outcome.SUCCESSFUL, label="queries")
     answer = overpay.completed_result(task)
     assert answer.status_code == 200, answer.summary()
-    return task, answer.json["transaction"]
+    return task, transaction_of(answer.json)
 
 
 @pytest.mark.rule("overpay.tracking-query")
@@ -51,9 +52,9 @@ def test_uid_query_answers_the_transaction(overpay, completed):
     if answer.status_code != 200:
         raise ContractViolation("overpay.uid-query", f"GET /transactions/{transaction['uid']} is not 200",
                                 expected="HTTP 200 {transaction: ...}", received=answer.summary())
-    contracts.check("overpay/transaction-response", answer.json, rule="overpay.uid-query",
-                    what=f"answer to GET /transactions/{transaction['uid']}")
-    got = answer.json["transaction"]
+    answer_in_version(answer.json, api_version=overpay.target.api_version, kind="transaction-response",
+                      rule="overpay.uid-query", what=f"answer to GET /transactions/{transaction['uid']}")
+    got = transaction_of(answer.json)
     keys = ("uid", "amount", "currency", "tracking_id", "type")
     if {k: got.get(k) for k in keys} != {k: transaction.get(k) for k in keys}:
         raise ContractViolation("overpay.uid-query", "the uid query answers another transaction",

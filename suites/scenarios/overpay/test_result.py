@@ -2,7 +2,8 @@
 
 import pytest
 
-from asyncpay import contracts
+from asyncpay.api_versions import transaction_of
+from asyncpay.checks.api_version import answer_in_version
 from asyncpay.errors import ContractViolation, NotVerified
 from asyncpay.lifecycle import Kind, Outcome
 from asyncpay.overpay import OPERATION_TYPES
@@ -22,9 +23,9 @@ def test_result_answers_the_request(overpay, operation, outcome):
 
     assert answer.status_code == 200, answer.summary()
     kind = OPERATION_TYPES[operation]
-    contracts.check(f"overpay/result-{kind}", answer.json, rule="overpay.result-shape",
-                    what=f"result of POST /async/transactions/{operation}")
-    transaction = answer.json["transaction"]
+    answer_in_version(answer.json, api_version=overpay.target.api_version, kind=f"result-{kind}",
+                      rule="overpay.result-shape", what=f"result of POST /async/transactions/{operation}")
+    transaction = transaction_of(answer.json)
     request = task.request
     expected = {"type": kind, "amount": request["amount"], "currency": request["currency"],
                 "tracking_id": request["tracking_id"]}

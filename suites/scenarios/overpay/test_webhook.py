@@ -5,6 +5,7 @@ import json
 import pytest
 
 from asyncpay import contracts, webhooks
+from asyncpay.api_versions import contract_for, transaction_of
 from asyncpay.errors import ContractViolation, NotVerified
 from asyncpay.lifecycle import Outcome
 from asyncpay.polling import await_delivery
@@ -21,7 +22,7 @@ def test_webhook_arrives_authenticated_with_the_result(overpay, receiver):
     task = overpay.create(Outcome.SUCCESSFUL, label="webhook", extra={"notification_url": hook})
     result = overpay.completed_result(task)
     assert result.status_code == 200, result.summary()
-    transaction = result.json["transaction"]
+    transaction = transaction_of(result.json)
 
     path = hook[len(receiver.public_url):]
     request = await_delivery(
@@ -50,9 +51,9 @@ def test_webhook_arrives_authenticated_with_the_result(overpay, receiver):
     except ValueError:
         raise ContractViolation("overpay.webhook", "the webhook body is not JSON",
                                 expected="the transaction JSON", received=request.body[:200]) from None
-    contracts.check("overpay/webhook", body, rule="overpay.webhook", what="webhook body")
+    contracts.check(contract_for(target.api_version, "webhook"), body, rule="overpay.webhook", what="webhook body")
     keys = ("uid", "status", "amount", "currency", "tracking_id", "type")
-    got = {k: body["transaction"].get(k) for k in keys}
+    got = {k: transaction_of(body).get(k) for k in keys}
     want = {k: transaction.get(k) for k in keys}
     if got != want:
         raise ContractViolation("overpay.webhook", "the webhook carries another transaction than the result",
