@@ -68,14 +68,16 @@ def to_v3(body: Any, status_code: int) -> Any:
 
 def transaction(tx: dict[str, Any]) -> dict[str, Any]:
     """A v2 transaction object flattened to the v3 standard response."""
-    flat = {k: v for k, v in tx.items() if k not in ("credit_card", "payment_method_type", tx.get("type"))}
-    code, friendly = CODES.get(tx.get("status"), FAILURE)
+    kind, status = str(tx.get("type")), str(tx.get("status"))
+    flat = {k: v for k, v in tx.items() if k not in ("credit_card", "payment_method_type", kind)}
+    code, friendly = CODES.get(status, FAILURE)
     card = tx.get("credit_card")
+    details = tx.get(kind)
     flat.update({
         "code": code,
         "friendly_message": friendly,
         "payment_method": ({"payment_method_type": tx.get("payment_method_type") or "credit_card", **card}
                            if isinstance(card, dict) else None),
-        "transaction": tx.get(tx.get("type")) if isinstance(tx.get(tx.get("type")), dict) else None,
+        "transaction": details if isinstance(details, dict) else None,
     })
     return flat
