@@ -10,7 +10,11 @@ Every request goes through :meth:`GatewayClient.send`, which
   a gateway that hangs, drips or floods fails one check instead of the run;
 * records the exchange, redacted, in the current test's recording.
 
-It never retries on its own: a one-time result read twice by accident would be a false alarm.
+It never retries on its own, with one exception: an HTTP 429 answer to a request the caller
+marks safe to repeat (``repeatable=True``: a status read, a query) or to a POST carrying a
+``RequestID`` header is sent again after the wait ``Retry-After`` asks for, within the
+profile's ``max_wait`` (see :mod:`asyncpay.throttle`); every attempt is recorded. A one-time
+result read twice by accident would be a false alarm, so result reads are never repeated.
 
 >>> client = GatewayClient("https://gateway.overpay.io", auth=basic("361", "secret"), timeout=10)
 >>> answer = client.send("GET", "/transactions/abc", rule="overpay.uid-query")
@@ -19,6 +23,7 @@ It never retries on its own: a one-time result read twice by accident would be a
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import socket
 import threading
@@ -35,6 +40,8 @@ from asyncpay.errors import ContractViolation, TransportViolation
 from asyncpay.recording import Exchange, Recording
 from asyncpay.recording import current as current_recording
 from asyncpay.redaction import Redactor
+from asyncpay.throttle import TOO_MANY_REQUESTS, Throttle
+from asyncpay.throttle import repeatable as may_repeat
 
 MAX_BODY = 4 << 20  # 4 MiB: far above any documented answer, far below a flood
 
@@ -113,6 +120,8 @@ class GatewayClient:
         max_body: int = MAX_BODY,
         transport: httpx.BaseTransport | None = None,
         on_send: Callable[[], None] | None = None,
+        headers: Mapping[str, str] | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.origin = origin_of(self.base_url)
@@ -123,6 +132,9 @@ class GatewayClient:
         self.max_body = max_body
         self._recording = Recording()
         self.on_send = on_send
+        #: Sent with every request (e.g. ``X-API-Version``); a request's own headers win.
+        self.headers = dict(headers or {})
+        self.throttle = throttle if throttle is not None else Throttle(budget=timeout)
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
@@ -145,6 +157,14 @@ class GatewayClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def with_headers(self, extra: Mapping[str, str], drop: tuple[str, ...] = ()) -> GatewayClient:
+        """A view of this client (same connection, recording and throttle) that also sends
+        ``extra`` with every request and no longer sends the default headers named in ``drop``."""
+        view = copy.copy(self)
+        dropped = {name.lower() for name in drop}
+        view.headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped} | dict(extra)
+        return view
 
     def resolve(self, url: str, *, rule: str | None = None, what: str = "URL") -> httpx.URL:
         """Turn a path or a gateway-given URL into an absolute URL on the origin, or refuse it."""
@@ -173,7 +193,31 @@ class GatewayClient:
             return False
         return True
 
-    def send(
+    def send(self, method: str, url: str, *, repeatable: bool = False, **options: Any) -> Answer:
+        """Send one request (see :meth:`_send_once` for ``options``) and return its answer.
+
+        On HTTP 429 the request is sent again only if it is safe to repeat: ``repeatable``
+        (the caller knows it hands out nothing once: a status read, a query) for a GET, a
+        ``RequestID`` header for a POST. The wait is ``Retry-After`` (else 1 s, doubling),
+        on the target's clock, within the throttle's budget; past it the 429 is returned.
+        """
+        headers = {**self.headers, **(options.get("headers") or {})}
+        safe = may_repeat(method, headers, safe_read=repeatable)
+        label = options.pop("label", "")
+        attempt, waited = 0, 0.0
+        while True:
+            tag = label if attempt == 0 else f"{label} (attempt {attempt + 1}, after 429)".strip()
+            answer = self._send_once(method, url, label=tag, **options)
+            if answer.status_code != TOO_MANY_REQUESTS or not safe:
+                return answer
+            wait = self.throttle.next_wait(answer.headers.get("retry-after"), attempt=attempt, waited=waited)
+            if wait is None:
+                return answer
+            self.throttle.pause(wait)
+            waited += wait
+            attempt += 1
+
+    def _send_once(
         self,
         method: str,
         url: str,
@@ -191,7 +235,7 @@ class GatewayClient:
         task: str | None = None,
     ) -> Answer:
         target = self.resolve(url, rule=rule, what=what)
-        request_headers: dict[str, str] = {"Accept": "application/json"}
+        request_headers: dict[str, str] = {"Accept": "application/json", **self.headers}
         if authenticated:
             request_headers.update(self.auth if auth_override is None else auth_override)
         request_headers.update(headers or {})

@@ -120,6 +120,7 @@ class TaskModel:
     deliveries: int = 0  # one-time (non-200) answers delivered
     delivered: Any = None  # the one-time answer's body
     history: list[str] = field(default_factory=list)
+    api_version: int = 2  # the Overpay API version spoken: which contracts hold the results
 
     # --- time windows ---------------------------------------------------------------
     def kept(self, at: float) -> bool:
@@ -180,7 +181,8 @@ class TaskModel:
     def _result(self, url: str, answer: Answer, at: float, where: str) -> None:
         if self.deliveries:
             self._once_violation(answer, where, delivered=True)
-        checks.result_shape(answer.json, where, request_documented=self.task.documented)
+        checks.result_shape(answer.json, where, request_documented=self.task.documented,
+                            api_version=self.api_version)
         if self.task.outcome.one_time and self.result is None:
             raise NotVerified(
                 self.task.outcome.once_rule,
@@ -199,7 +201,7 @@ class TaskModel:
         if self.result is not None:
             checks.no_error_after_result(answer, where)
         if url == "result" or is_validation_error(answer.json):
-            checks.result_shape(answer.json, where)
+            checks.result_shape(answer.json, where, api_version=self.api_version)
         else:
             checks.status_task_error(answer, where)
         self.deliveries += 1

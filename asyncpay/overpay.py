@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from asyncpay import contracts
+from asyncpay import api_versions, contracts
 from asyncpay.checks import overpay as checks
 from asyncpay.client import Answer, GatewayClient, basic
 from asyncpay.clock import TargetClock
@@ -30,8 +30,11 @@ from asyncpay.lifecycle import Kind, Outcome, Task, TaskModel, show
 from asyncpay.polling import poll
 from asyncpay.profile import OverpayTarget
 from asyncpay.recording import Recording
+from asyncpay.throttle import Throttle
 
 OPERATION_TYPES = contracts.OVERPAY_TRANSACTION_TYPES
+#: The documented idempotency header: one request, one transaction, for 24 h.
+REQUEST_ID = "RequestID"
 
 _counter = itertools.count(1)
 
@@ -79,6 +82,10 @@ class OverpayGateway:
     models: dict[str, TaskModel] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def __post_init__(self) -> None:
+        # A 429 back-off waits on the target's clock: on a virtual clock, time moves on instead.
+        self.client.throttle.pause = self.clock.advance
+
     @property
     def recording(self) -> Recording:
         return self.client.recording
@@ -91,7 +98,8 @@ class OverpayGateway:
         """The lifecycle model of ``task`` (one per request_id, kept for the run)."""
         with self._lock:
             return self.models.setdefault(task.request_id,
-                                          TaskModel(task, self.target.timing.retention, self.slack))
+                                          TaskModel(task, self.target.timing.retention, self.slack,
+                                                    api_version=self.target.api_version))
 
     def planned_reads(self, task: Task, count: int, *, rule: str = "overpay.result-stable",
                       at_least: int = 0) -> Iterator[int]:
@@ -134,18 +142,26 @@ class OverpayGateway:
         return body
 
     def create(self, outcome: Outcome, *, operation: str = "payments", label: str = "task",
-               extra: dict[str, Any] | None = None, body: dict[str, Any] | None = None) -> Task:
+               extra: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
+               headers: dict[str, str] | None = None) -> Task:
         request = body if body is not None else self.request_body(outcome, label, extra, operation)
         created_lo = self.clock.now()
-        answer = self.client.send("POST", f"/async/transactions/{operation}",
-                                  json_body={"request": request}, label=f"create {label}")
+        answer = self.post(f"/async/transactions/{operation}", json_body={"request": request}, headers=headers,
+                           label=f"create {label}")
         created_hi = self.clock.now()
         return self.task_from(answer, operation, request, outcome, created_lo, created_hi, label)
+
+    def post(self, path: str, *, headers: dict[str, str] | None = None, label: str, **options: Any) -> Answer:
+        """POST to the gateway with a fresh ``RequestID`` (unless ``headers`` name one), as a careful
+        merchant does: the documented idempotency makes the request safe to send again after a
+        429 or a timeout, so the client's back-off may repeat it."""
+        return self.client.send("POST", path, headers={REQUEST_ID: str(uuid.uuid4()), **(headers or {})},
+                                label=label, **options)
 
     def task_from(self, answer: Answer, operation: str, request: dict[str, Any], outcome: Outcome,
                   created_lo: float, created_hi: float, label: str, *, documented: bool = True) -> Task:
         """The task an async POST answered, its URLs checked to stay on the gateway's origin."""
-        body = checks.task_answer(answer, operation)
+        body = checks.task_answer(answer, operation, api_version=self.target.api_version)
         for key in ("status_url", "response_url"):
             checks.urls_on_gateway(self.client, body[key], key)
         task = Task(str(body["request_id"]), body["status_url"], body["response_url"], operation,
@@ -158,7 +174,8 @@ class OverpayGateway:
         """One read of the status (``"status"``) or result (``"result"``) URL, checked by the model."""
         url = task.status_url if which == "status" else task.response_url
         answer = self.client.send("GET", url, rule="overpay.urls-on-gateway", what=f"{which}_url",
-                                  label=f"{which} {task.label}", task=task.request_id)
+                                  label=f"{which} {task.label}", task=task.request_id,
+                                  repeatable=which == "status")  # a result read may be one-time
         at = self.clock.now()
         kind = self.model(task).observe(which, answer, at)
         self.recording.event(task.request_id, f"{which}:{kind.value}", show(answer), at)
@@ -168,7 +185,9 @@ class OverpayGateway:
 
     def _note_result_shape(self, answer: Answer) -> None:
         """Which documented result shape this was, for contract coverage (already validated)."""
-        for name in ("overpay/transaction-response", "overpay/error", "overpay/task-error"):
+        version = self.target.api_version
+        for name in (api_versions.contract_for(version, kind)
+                     for kind in ("transaction-response", "error", "task-error")):
             if contracts.conforms(name, answer.json):
                 self.recording.shape(name)
                 return
@@ -219,12 +238,12 @@ class OverpayGateway:
     def tracking_query(self, tracking_id: str) -> list[dict[str, Any]]:
         """GET /v2/transactions/tracking_id/{tracking_id}: the transactions listed (checked)."""
         answer = self.client.send("GET", f"/v2/transactions/tracking_id/{tracking_id}",
-                                  rule="overpay.tracking-query", label="tracking-id query")
-        return checks.tracking_query(answer, tracking_id)
+                                  rule="overpay.tracking-query", label="tracking-id query", repeatable=True)
+        return checks.tracking_query(answer, tracking_id, api_version=self.target.api_version)
 
     def uid_query(self, uid: str) -> Answer:
         answer = self.client.send("GET", f"/transactions/{uid}", rule="overpay.uid-query",
-                                  label="uid query")
+                                  label="uid query", repeatable=True)
         return answer
 
 
@@ -233,4 +252,6 @@ def make_client(target: OverpayTarget, redactor: Any, **kwargs: Any) -> GatewayC
     redactor.add_basic(target.shop_id, target.secret_key)
     return GatewayClient(target.base_url, auth=basic(target.shop_id, target.secret_key),
                          timeout=target.timing.request_timeout, redactor=redactor,
-                         origin_rule="overpay.urls-on-gateway", **kwargs)
+                         origin_rule="overpay.urls-on-gateway",
+                         headers=api_versions.headers(target.api_version),
+                         throttle=Throttle(budget=target.timing.max_wait), **kwargs)

@@ -61,6 +61,9 @@ class OverpayTarget:
     webhooks: str = "basic"  # "basic", "signature" or "off"
     webhook_public_key: bytes | None = None
     embedded: bool = False
+    #: Overpay API version the suites speak: 2 (the classic default, no header) or 3
+    #: (``X-API-Version: 3``; every answer is held to the v3 contracts).
+    api_version: int = 2
 
     @property
     def secrets(self) -> list[str]:
@@ -149,13 +152,14 @@ def mock_timing(settings: Mapping[str, Any], base: Timing) -> Timing:
     )
 
 
-def embedded_profile(faults: list[str] | None = None, variants: list[str] | None = None) -> Profile:
+def embedded_profile(faults: list[str] | None = None, variants: list[str] | None = None,
+                     overpay_api_version: int = 2) -> Profile:
     """The default target: the embedded mock for both gateways (base URLs set at start-up)."""
     return Profile(
         name="embedded mock",
         overpay=OverpayTarget("", MOCK_SHOP_ID, MOCK_SECRET_KEY, copy.deepcopy(MOCK_TIMING),
                               _merge_outcomes(OVERPAY_OUTCOMES, MOCK_OVERPAY_OUTCOMES),
-                              embedded=True),
+                              embedded=True, api_version=overpay_api_version),
         opp=OppTarget("", MOCK_ENTITY_ID, MOCK_TOKEN, copy.deepcopy(MOCK_TIMING),
                       dict(OPP_OUTCOMES), webhook_secret=MOCK_WEBHOOK_SECRET, embedded=True),
         mock_faults=list(faults or []),
@@ -251,6 +255,14 @@ def _timing(path: str, name: str, data: Any) -> Timing:
     return timing
 
 
+def _api_version(sec: _Section, key: str) -> int:
+    """Overpay's API version: 2 (the default) or 3 (https://docs.overpay.io/en/reference/api_v3/)."""
+    version = sec.get(key, int, 2)
+    if version not in (2, 3):
+        raise ProfileError(f"{sec.where(key)}: expected 2 or 3, got {version!r}")
+    return int(version)
+
+
 def _outcomes(path: str, name: str, data: Any, defaults: dict[str, dict[str, Any]],
               known: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     sec = _Section(path, name, data if data is not None else {})
@@ -293,11 +305,12 @@ def load_profile(path: Path, faults: list[str] | None = None,
     mock = _Section(where, "mock", top.get("mock", dict, {}))
     mock_faults = list(mock.get("faults", list, [])) + list(faults or [])
     mock_variants = list(mock.get("variants", list, [])) + list(variants or [])
+    mock_api_version = _api_version(mock, "overpay_api_version")
     mock.finish()
     if "overpay" not in data and "opp" not in data:
         # Only a [mock] table (or nothing): the embedded mock, possibly with faults.
         top.finish()
-        profile = embedded_profile(mock_faults, mock_variants)
+        profile = embedded_profile(mock_faults, mock_variants, mock_api_version)
         profile.name, profile.path = name, path
         return profile
 
@@ -328,6 +341,7 @@ def load_profile(path: Path, faults: list[str] | None = None,
                                 "task_failure")),
             webhooks=webhooks,
             webhook_public_key=public_key,
+            api_version=_api_version(sec, "api_version"),
         )
         sec.finish()
 
@@ -359,5 +373,8 @@ def load_profile(path: Path, faults: list[str] | None = None,
         raise ProfileError(f"{where}: [mock] faults apply only to the embedded mock (no [overpay]/[opp])")
     if mock_variants:
         raise ProfileError(f"{where}: [mock] variants apply only to the embedded mock (no [overpay]/[opp])")
+    if mock_api_version != 2:
+        raise ProfileError(f"{where}: [mock] overpay_api_version applies only to the embedded mock; "
+                           "use [overpay] api_version")
     return Profile(name=name, overpay=overpay, opp=opp,
                    receiver=ReceiverConfig(host.strip("[]"), int(port), public_url), path=path)

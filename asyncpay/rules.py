@@ -32,6 +32,8 @@ OVERPAY_QUERIES = "https://docs.overpay.io/en/integration/apm_api/transactions/s
 OVERPAY_WEBHOOKS = "https://docs.overpay.io/en/dev_tools/webhooks/"
 OVERPAY_AUTH = "https://docs.bepaid.by/en/using_api/id_key/"
 OVERPAY_V3 = "https://docs.overpay.io/en/reference/api_v3/"
+#: Request headers (Content-Type, Accept, X-API-Version, RequestID) and HTTP 429 handling.
+OVERPAY_REQUESTS = OVERPAY_AUTH
 OPP_ASYNC = "https://docs.oppwa.com/tutorials/manage-payments/async-notifications"
 OPP_PARAMETERS = "https://paynt.docs.oppwa.com/reference/parameters"
 OPP_RESULT_CODES = "https://vr-pay-ecommerce.docs.oppwa.com/reference/resultCodes"
@@ -117,6 +119,16 @@ _ALL = [
     Rule("overpay.invalid-rejected", "overpay",
          "A request that breaks a documented constraint is refused: synchronously with an "
          "error, or as a task whose result is a non-200 error delivered once.", OVERPAY_ASYNC),
+    Rule("overpay.idempotent-request", "overpay",
+         "A request carrying a RequestID header is idempotent for 24 hours: repeating it with "
+         "the same RequestID creates no second transaction (the repeat names the same task, or "
+         "a task whose result is the same transaction); another RequestID is a new request.",
+         OVERPAY_REQUESTS),
+    Rule("overpay.api-version", "overpay",
+         "X-API-Version: 3 gets the v3 answers (the transaction flattened: uid, code, "
+         "friendly_message, status, payment_method at the top level; code 8010 for a created "
+         "asynchronous transaction); without the header the classic v2 shape is the default.",
+         OVERPAY_V3),
     # --- Open Payment Platform -------------------------------------------------------
     Rule("opp.payment-answer", "opp",
          "POST /v1/payments answers a documented payment: 32-hex id, result.code ddd.ddd.ddd, "

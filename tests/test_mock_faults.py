@@ -15,7 +15,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from asyncpay.mock import FAULTS
-from asyncpay.mock.testing import MockServer
+from asyncpay.mock.testing import MockServer, overpay_request
 from asyncpay.profile import DAY, MOCK_OVERPAY_OUTCOMES, OPP_OUTCOMES, OVERPAY_OUTCOMES
 from asyncpay.receiver import ReceivedRequest, Receiver
 from asyncpay.rules import RULES
@@ -178,6 +178,23 @@ def uid_query(mock: MockServer, receiver: Receiver) -> bool:
 def auth_required(mock: MockServer, receiver: Receiver) -> bool:
     answer = mock.anonymous.post("/async/transactions/payments", json={"request": {}})
     return answer.status_code == 401
+
+
+@probe("request-id-ignored")
+def idempotent_request(mock: MockServer, receiver: Receiver) -> bool:
+    request = {"request": overpay_request()}
+    first, repeat = (mock.overpay.post("/async/transactions/payments", json=request, headers={"RequestID": "probe"})
+                     for _ in range(2))
+    return bool(first.json()["request_id"] == repeat.json()["request_id"])
+
+
+@probe("api-version-ignored")
+def api_version(mock: MockServer, receiver: Receiver) -> bool:
+    task = mock.overpay.post("/async/transactions/payments", json={"request": overpay_request()},
+                             headers={"X-API-Version": "3"}).json()
+    mock.advance(mock.config.processing_delay)
+    result = mock.overpay.get(task["response_url"], headers={"X-API-Version": "3"}).json()
+    return task.get("code") == "8010" and "uid" in result and "code" in result
 
 
 @probe("webhook-without-credentials", "webhook-never-sent", "webhook-other-amount")

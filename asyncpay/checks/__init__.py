@@ -7,7 +7,8 @@ returns quietly (or returns what it validated) when the gateway kept the rule.
 
 Modules, one per gateway: :mod:`asyncpay.checks.transport` (every answer), ``overpay`` (the
 asynchronous task API), ``opp`` (Server-to-Server payments and notifications), ``checkout``
-(COPYandPAY). From a rule id to its check in two hops: ``CHECKS[rule_id]`` (or
+(COPYandPAY), ``api_version`` (Overpay's v2/v3 answer shapes), ``idempotency``
+(RequestID). From a rule id to its check in two hops: ``CHECKS[rule_id]`` (or
 ``python -m asyncpay.rules``), then the function.
 
 >>> from asyncpay.checks import CHECKS
@@ -28,7 +29,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: rule id → the check functions registered under it (filled when the check modules import).
 CHECKS: dict[str, list[Callable[..., Any]]] = {}
 
-_MODULES = ("transport", "overpay", "opp", "checkout")
+_MODULES = ("transport", "overpay", "opp", "checkout", "api_version", "idempotency")
 
 
 def check(rule_id: str) -> Callable[[F], F]:

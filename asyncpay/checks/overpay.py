@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from asyncpay import contracts
+from asyncpay.api_versions import transaction_of
 from asyncpay.checks import check
+from asyncpay.checks.api_version import answer_in_version
 from asyncpay.errors import ContractViolation
 
 if TYPE_CHECKING:
@@ -34,15 +36,15 @@ def _same_request_id(answer: Answer, request_id: str, rule: str, where: str) -> 
 
 
 @check("overpay.task-answer")
-def task_answer(answer: Answer, operation: str) -> dict[str, Any]:
+def task_answer(answer: Answer, operation: str, *, api_version: int = 2) -> dict[str, Any]:
     """The async POST answers a task: any 2xx with status processing, request_id and both URLs."""
     if not 200 <= answer.status_code < 300:
         raise ContractViolation(
             "overpay.task-answer", f"POST /async/transactions/{operation} was not accepted as a task",
             expected="a 2xx answer with {status: processing, request_id, status_url, response_url}",
             received=answer.summary())
-    contracts.check("overpay/task", answer.json, rule="overpay.task-answer",
-                    what=f"answer to POST /async/transactions/{operation}")
+    answer_in_version(answer.json, api_version=api_version, kind="task", rule="overpay.task-answer",
+                      what=f"answer to POST /async/transactions/{operation}")
     return dict(answer.json)
 
 
@@ -104,24 +106,27 @@ def result_is_a_result(answer: Answer, where: str) -> None:
 
 
 def without_echoes(body: Any) -> Any:
-    """``body`` with the transaction's echoes of the request set to null (which every contract allows)."""
+    """``body`` with the transaction's echoes of the request set to null (which every contract
+    allows): v2 wraps the transaction, v3 is the transaction itself."""
     if isinstance(body, dict) and isinstance(body.get("transaction"), dict):
         transaction = {k: (None if k in ECHO_FIELDS else v) for k, v in body["transaction"].items()}
         return {**body, "transaction": transaction}
+    if isinstance(body, dict) and "uid" in body:
+        return {k: (None if k in ECHO_FIELDS else v) for k, v in body.items()}
     return body
 
 
 @check("overpay.result-shape")
-def result_shape(body: Any, where: str, *, contract: str = "overpay/result",
-                 request_documented: bool = True) -> None:
+def result_shape(body: Any, where: str, *, kind: str = "result", request_documented: bool = True,
+                 api_version: int = 2) -> None:
     """The result is the standard synchronous response ({transaction}) or an error body.
 
     ``request_documented`` False: the request itself broke the documented request formats
     (generated negative data), so what the transaction echoes of it (card stamp, addresses,
     customer, description…) is not held to a format; everything else still is.
     """
-    contracts.check(contract, body if request_documented else without_echoes(body), rule="overpay.result-shape",
-                    what=f"result from {where}")
+    answer_in_version(body if request_documented else without_echoes(body), api_version=api_version, kind=kind,
+                      rule="overpay.result-shape", what=f"result from {where}")
 
 
 @check("overpay.result-matches-request")
@@ -252,13 +257,13 @@ def incomplete_becomes_final(listed: Mapping[str, Any], tracking_id: str) -> Non
 
 
 @check("overpay.tracking-query")
-def tracking_query(answer: Answer, tracking_id: str) -> list[dict[str, Any]]:
+def tracking_query(answer: Answer, tracking_id: str, *, api_version: int = 2) -> list[dict[str, Any]]:
     """GET /v2/transactions/tracking_id/{id} answers 200 {transactions: [...]}, at most 10, all matching."""
     if answer.status_code != 200:
         raise ContractViolation("overpay.tracking-query", "the tracking_id query was not answered 200",
                                 expected="HTTP 200 {transactions: [...]}", received=answer.summary())
-    contracts.check("overpay/tracking-query", answer.json, rule="overpay.tracking-query",
-                    what=f"answer to GET /v2/transactions/tracking_id/{tracking_id}")
+    answer_in_version(answer.json, api_version=api_version, kind="tracking-query", rule="overpay.tracking-query",
+                      what=f"answer to GET /v2/transactions/tracking_id/{tracking_id}")
     listed = list(answer.json["transactions"])
     others = [t.get("tracking_id") for t in listed if t.get("tracking_id") != tracking_id]
     if others or len(listed) > 10:
@@ -279,16 +284,16 @@ def tracking_lists(listed: list[dict[str, Any]], uid: str | None) -> None:
 
 
 @check("overpay.uid-query")
-def uid_query(answer: Answer, transaction: Mapping[str, Any]) -> None:
+def uid_query(answer: Answer, transaction: Mapping[str, Any], *, api_version: int = 2) -> None:
     """GET /transactions/{uid} answers 200 {transaction} for that very transaction."""
     uid = transaction.get("uid")
     if answer.status_code != 200:
         raise ContractViolation("overpay.uid-query", f"GET /transactions/{uid} is not 200",
                                 expected="HTTP 200 {transaction: ...}", received=answer.summary())
-    contracts.check("overpay/transaction-response", answer.json, rule="overpay.uid-query",
-                    what=f"answer to GET /transactions/{uid}")
+    answer_in_version(answer.json, api_version=api_version, kind="transaction-response", rule="overpay.uid-query",
+                      what=f"answer to GET /transactions/{uid}")
     keys = ("uid", "amount", "currency", "tracking_id", "type")
-    got = answer.json["transaction"]
+    got = transaction_of(answer.json) or {}
     if {k: got.get(k) for k in keys} != {k: transaction.get(k) for k in keys}:
         raise ContractViolation("overpay.uid-query", "the uid query answers another transaction",
                                 expected={k: transaction.get(k) for k in keys}, received={k: got.get(k) for k in keys})
@@ -329,7 +334,7 @@ def webhook_authenticated(authenticated: bool, headers: Mapping[str, str]) -> No
 
 
 @check("overpay.webhook")
-def webhook_body(raw: bytes, transaction: Mapping[str, Any]) -> None:
+def webhook_body(raw: bytes, transaction: Mapping[str, Any], *, api_version: int = 2) -> None:
     """The webhook body is the transaction JSON, the same transaction as the task's result."""
     import json
 
@@ -338,31 +343,32 @@ def webhook_body(raw: bytes, transaction: Mapping[str, Any]) -> None:
     except ValueError:
         raise ContractViolation("overpay.webhook", "the webhook body is not JSON",
                                 expected="the transaction JSON", received=raw[:200]) from None
-    contracts.check("overpay/webhook", body, rule="overpay.webhook", what="webhook body")
+    answer_in_version(body, api_version=api_version, kind="webhook", rule="overpay.webhook", what="webhook body")
     keys = ("uid", "status", "amount", "currency", "tracking_id", "type")
-    got, want = {k: body["transaction"].get(k) for k in keys}, {k: transaction.get(k) for k in keys}
+    got, want = {k: (transaction_of(body) or {}).get(k) for k in keys}, {k: transaction.get(k) for k in keys}
     if got != want:
         raise ContractViolation("overpay.webhook", "the webhook carries another transaction than the result",
                                 expected=want, received=got)
 
 
 @check("overpay.contract")
-def generated_answer(answer: Answer, path: str) -> None:
+def generated_answer(answer: Answer, path: str, *, api_version: int = 2) -> None:
     """A generated request gets a task (2xx) or a documented synchronous refusal (4xx)."""
     if answer.status_code in (401, 403) or answer.status_code >= 500:
         raise ContractViolation("overpay.contract", f"POST {path} failed on a generated request",
                                 expected="a task (2xx) or a documented error (4xx)", received=answer.summary())
     if not 200 <= answer.status_code < 300:
-        contracts.check("overpay/error", answer.json, rule="overpay.contract",
-                        what=f"synchronous refusal of POST {path}")
+        answer_in_version(answer.json, api_version=api_version, kind="error", rule="overpay.contract",
+                          what=f"synchronous refusal of POST {path}")
 
 
 @check("overpay.invalid-rejected")
-def invalid_rejected(breach: str, processed: Answer | None, refusal: Answer | None = None) -> None:
+def invalid_rejected(breach: str, processed: Answer | None, refusal: Answer | None = None, *,
+                     api_version: int = 2) -> None:
     """A request breaking a documented constraint is refused: at once (4xx error) or as a one-time error."""
     if refusal is not None:
-        contracts.check("overpay/error", refusal.json, rule="overpay.invalid-rejected",
-                        what=f"synchronous refusal of a request with {breach}")
+        answer_in_version(refusal.json, api_version=api_version, kind="error", rule="overpay.invalid-rejected",
+                          what=f"synchronous refusal of a request with {breach}")
     if processed is not None:
         raise ContractViolation("overpay.invalid-rejected", f"a request with {breach} was processed",
                                 expected="a synchronous 4xx error, or a non-200 error result delivered once",

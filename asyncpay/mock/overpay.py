@@ -24,6 +24,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from asyncpay.mock import overpay_v3
+from asyncpay.mock.idempotency import RequestIds
 from asyncpay.mock.overpay_processing import Processor
 from asyncpay.mock.overpay_validation import KINDS
 from asyncpay.mock.runtime import MockRuntime
@@ -49,6 +51,7 @@ class OverpayApi:
         self.processor = Processor(runtime)
         self._posts = itertools.count()
         self._numeric_ids = itertools.count(10000 + secrets.randbelow(80000))
+        self.request_ids = RequestIds(runtime.clock)
 
     def routes(self) -> list[Route]:
         api = self._with_basic_auth
@@ -73,6 +76,11 @@ class OverpayApi:
         body = await self._accepted_request(request)
         if isinstance(body, Response):
             return body
+        key = None if self.faults.on("request-id-ignored") else RequestIds.key(request)
+        first = self.request_ids.replay(key) if key else None
+        if first is not None:
+            # The same request again: the same task, no new transaction.
+            return self.answers.overpay(first, 202 if self.variants.on("processing-202") else 200)
         now = self.rt.clock.now()
         task = Task(self._new_request_id(), request.path_params["kind"], body,
                     str(request.base_url).rstrip("/"), now)
@@ -86,6 +94,8 @@ class OverpayApi:
                   "response_url": self._result_url(task)}
         if self.faults.on("task-without-status-url"):
             del answer["status_url"]
+        if key:
+            self.request_ids.remember(key, answer)
         return self.answers.overpay(answer, 202 if self.variants.on("processing-202") else 200)
 
     async def status(self, request: Request) -> Response:
@@ -252,7 +262,10 @@ class OverpayApi:
 
     def _with_basic_auth(self, handler: Handler) -> Handler:
         async def guarded(request: Request) -> Response:
-            return self._refuse(request) or self._throttle(request) or await handler(request)
+            response = self._refuse(request) or self._throttle(request) or await handler(request)
+            if self.faults.on("api-version-ignored"):
+                return response
+            return overpay_v3.answer_for(request, response)  # v3 when X-API-Version: 3
         return guarded
 
     def _refuse(self, request: Request) -> Response | None:

@@ -50,12 +50,11 @@ def _one(overpay, receiver, case):
     created_lo = overpay.clock.now()
 
     raw = body if isinstance(body, (bytes, str)) else None
-    answer = overpay.client.send("POST", case.formatted_path, label="generated",
-                                 json_body=None if raw is not None else body,
-                                 raw_body=raw.encode() if isinstance(raw, str) else raw,
-                                 headers={"Content-Type": "application/json"})
+    answer = overpay.post(case.formatted_path, label="generated", json_body=None if raw is not None else body,
+                          raw_body=raw.encode() if isinstance(raw, str) else raw,
+                          headers={"Content-Type": "application/json"})
 
-    checks.generated_answer(answer, case.formatted_path)
+    checks.generated_answer(answer, case.formatted_path, api_version=overpay.target.api_version)
     if not 200 <= answer.status_code < 300:
         return
     request = body["request"] if isinstance(body, dict) and isinstance(body.get("request"), dict) else {}

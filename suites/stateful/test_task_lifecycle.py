@@ -20,6 +20,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from asyncpay.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
 from asyncpay.lifecycle import Kind, Outcome
@@ -57,7 +58,7 @@ def lifecycle_machine(gateway):
             if kind is Kind.PROCESSING and elapsed > timing.processing_timeout:
                 checks.completes(f"task {task.request_id} to complete", timing.processing_timeout, elapsed,
                                  list(model.history))
-            transaction = answer.json.get("transaction") if isinstance(answer.json, dict) else None
+            transaction = transaction_of(answer.json)
             if kind is Kind.RESULT and isinstance(transaction, dict):
                 checks.result_matches_request(transaction, task.request, OPERATION_TYPES[task.operation],
                                               f"the result of task {task.request_id}")

@@ -15,7 +15,7 @@ def test_post_without_valid_credentials_is_refused(overpay, credentials):
     body = {"request": overpay.request_body(Outcome.SUCCESSFUL, "auth")}
     auth = {} if credentials == "none" else basic(overpay.target.shop_id, "wrong-" + overpay.target.secret_key[:6])
 
-    answer = overpay.client.send("POST", "/async/transactions/payments", json_body=body,
-                                 auth_override=auth, label=f"POST with {credentials}")
+    answer = overpay.post("/async/transactions/payments", json_body=body, auth_override=auth,
+                          label=f"POST with {credentials}")
 
     checks.auth_required(answer, credentials)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from asyncpay.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
 from asyncpay.lifecycle import Kind, Outcome
@@ -16,7 +17,7 @@ def test_incomplete_reaches_final_state_via_tracking_query(overpay):
     kind, answer = overpay.outcome(task)
     if kind is not Kind.RESULT:
         raise NotVerified("overpay.incomplete-final", f"the 3-D Secure trigger gave {answer.summary()}")
-    transaction = answer.json["transaction"]
+    transaction = transaction_of(answer.json)
     if transaction["status"] != "incomplete":
         raise NotVerified("overpay.incomplete-final",
                           f"the 3-D Secure test trigger gave a {transaction['status']!r} transaction; "

@@ -20,11 +20,10 @@ def test_documented_constraint_breach_is_refused(overpay, breach):
     body = overpay.request_body(Outcome.SUCCESSFUL, "invalid", BREACHES[breach])
     created_lo = overpay.clock.now()
 
-    answer = overpay.client.send("POST", "/async/transactions/payments", json_body={"request": body},
-                                 label=f"POST with {breach}")
+    answer = overpay.post("/async/transactions/payments", json_body={"request": body}, label=f"POST with {breach}")
 
     if 400 <= answer.status_code < 500 and answer.status_code not in (401, 403):
-        checks.invalid_rejected(breach, processed=None, refusal=answer)
+        checks.invalid_rejected(breach, processed=None, refusal=answer, api_version=overpay.target.api_version)
         return
     task = overpay.task_from(answer, "payments", body, Outcome.ANY, created_lo, overpay.clock.now(), "invalid",
                              documented=False)

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from asyncpay.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.lifecycle import Kind, Outcome
 
@@ -15,7 +16,7 @@ def completed(overpay):
     task = overpay.create(Outcome.SUCCESSFUL, label="queries")
     kind, answer = overpay.outcome(task)
     assert kind is Kind.RESULT, answer.summary()
-    return task, answer.json["transaction"]
+    return task, transaction_of(answer.json)
 
 
 @pytest.mark.rule("overpay.tracking-query")
@@ -40,4 +41,4 @@ def test_uid_query_answers_the_transaction(overpay, completed):
 
     answer = overpay.uid_query(transaction["uid"])
 
-    checks.uid_query(answer, transaction)
+    checks.uid_query(answer, transaction, api_version=overpay.target.api_version)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from asyncpay.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
 from asyncpay.lifecycle import Kind, Outcome
@@ -22,8 +23,9 @@ def test_result_answers_the_request(overpay, operation, outcome):
 
     assert kind is Kind.RESULT, answer.summary()
     kind_name = OPERATION_TYPES[operation]
-    checks.result_shape(answer.json, f"task {task.request_id}", contract=f"overpay/result-{kind_name}")
-    transaction = answer.json["transaction"]
+    checks.result_shape(answer.json, f"task {task.request_id}", kind=f"result-{kind_name}",
+                        api_version=overpay.target.api_version)
+    transaction = transaction_of(answer.json)
     checks.result_matches_request(transaction, task.request, kind_name, f"the result of task {task.request_id}")
     if transaction["status"] != EXPECTED_STATUS[outcome]:
         raise NotVerified("overpay.result-matches-request",

@@ -3,6 +3,7 @@
 import pytest
 
 from asyncpay import webhooks
+from asyncpay.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
 from asyncpay.lifecycle import Kind, Outcome
@@ -20,7 +21,7 @@ def test_webhook_arrives_authenticated_with_the_result(overpay, receiver):
     task = overpay.create(Outcome.SUCCESSFUL, label="webhook", extra={"notification_url": hook})
     kind, result = overpay.outcome(task)
     assert kind is Kind.RESULT, result.summary()
-    transaction = result.json["transaction"]
+    transaction = transaction_of(result.json)
 
     path = hook[len(receiver.public_url):]
     request = await_delivery(
@@ -38,4 +39,4 @@ def test_webhook_arrives_authenticated_with_the_result(overpay, receiver):
         raise NotVerified("overpay.webhook", "the webhook is signed (Content-Signature) but the profile "
                           "gives no webhook_public_key_file to verify it")
     checks.webhook_authenticated(basic_ok or signed_ok, request.headers)
-    checks.webhook_body(request.body, transaction)
+    checks.webhook_body(request.body, transaction, api_version=target.api_version)

@@ -1,0 +1,74 @@
+"""The profile's Overpay API version: [overpay] api_version, [mock] overpay_api_version."""
+
+from pathlib import Path
+
+import pytest
+
+from asyncpay.api_versions import speaking
+from asyncpay.errors import ProfileError
+from asyncpay.overpay import make_client
+from asyncpay.profile import embedded_profile, load_profile
+from asyncpay.redaction import Redactor
+
+TARGET = """
+[overpay]
+base_url = "https://gateway.overpay.test"
+shop_id_env = "T_SHOP_ID"
+secret_key_env = "T_SECRET_KEY"
+"""
+
+
+@pytest.fixture(autouse=True)
+def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("T_SHOP_ID", "361")
+    monkeypatch.setenv("T_SECRET_KEY", "sk-profile-test-0003")
+
+
+def load(tmp_path: Path, text: str):
+    path = tmp_path / "target.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_profile(path)
+
+
+def test_the_default_is_v2_and_sends_no_header(tmp_path: Path) -> None:
+    target = load(tmp_path, TARGET).overpay
+    assert target.api_version == 2
+    assert embedded_profile().overpay.api_version == 2
+    assert make_client(target, Redactor([])).headers == {}
+
+
+def test_api_version_3_makes_the_client_send_the_header(tmp_path: Path) -> None:
+    target = load(tmp_path, TARGET + "api_version = 3\n").overpay
+    assert target.api_version == 3
+    client = make_client(target, Redactor([]))
+    assert client.headers == {"X-API-Version": "3"}
+    assert client.throttle.budget == target.timing.max_wait
+
+
+@pytest.mark.parametrize("value", ["1", "4", '"3"', "3.0", "true"])
+def test_other_versions_are_refused_in_one_line(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ProfileError, match=r"\[overpay\] api_version") as caught:
+        load(tmp_path, TARGET + f"api_version = {value}\n")
+    assert "\n" not in str(caught.value)
+
+
+def test_the_embedded_mock_speaks_v3_from_the_mock_table(tmp_path: Path) -> None:
+    profile = load(tmp_path, "[mock]\noverpay_api_version = 3\n")
+    assert profile.embedded and profile.overpay.api_version == 3
+
+
+def test_the_mock_table_version_is_refused_for_a_real_target(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match="overpay_api_version applies only to the embedded mock"):
+        load(tmp_path, TARGET + "[mock]\noverpay_api_version = 3\n")
+
+
+def test_a_gateway_view_speaks_another_version(tmp_path: Path) -> None:
+    from asyncpay.clock import RealClock
+    from asyncpay.overpay import OverpayGateway
+
+    target = load(tmp_path, TARGET + "api_version = 3\n").overpay
+    gateway = OverpayGateway(target, make_client(target, Redactor([])), RealClock(1.0), "run")
+    classic = speaking(gateway, 2)
+    assert (classic.target.api_version, classic.client.headers) == (2, {})
+    assert (gateway.target.api_version, gateway.client.headers) == (3, {"X-API-Version": "3"})
+    assert classic.client.throttle.pause == gateway.clock.advance
