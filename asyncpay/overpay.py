@@ -37,6 +37,9 @@ OPERATION_TYPES = contracts.OVERPAY_TRANSACTION_TYPES
 REQUEST_ID = "RequestID"
 
 _counter = itertools.count(1)
+#: Amounts and ids the harness picks: its own generator, so it never moves the global random
+#: state that Hypothesis watches while it draws examples in another thread.
+_RANDOM = random.Random()
 
 
 def unique_tracking_id(run_id: str, label: str) -> str:
@@ -102,14 +105,16 @@ class OverpayGateway:
                                                     api_version=self.target.api_version))
 
     def planned_reads(self, task: Task, count: int, *, rule: str = "overpay.result-stable",
-                      at_least: int = 0) -> Iterator[int]:
+                      at_least: int = 0, step: float | None = None) -> Iterator[int]:
         """Yield up to ``count`` times, moving the clock on between yields, only while a read made
         then still falls inside the task's retention window (the profile's retention from the
         task's creation, less the slack): a read planned past it would be judged on expiry.
 
-        Raises :class:`NotVerified` (``rule``) when fewer than ``at_least`` reads fit the window.
+        ``step`` (seconds) is the wait before each read: by default the polling interval, shortened
+        so that ``count`` reads fit the window. Raises :class:`NotVerified` (``rule``) when fewer
+        than ``at_least`` reads fit the window.
         """
-        step = max(min(self.target.timing.poll_interval, self.window_left(task) / (count + 1)), 0.05)
+        step = max(min(step or self.target.timing.poll_interval, self.window_left(task) / (count + 1)), 0.05)
         made = 0
         while made < count and self.window_left(task) > step:
             self.clock.advance(step)
@@ -136,7 +141,7 @@ class OverpayGateway:
     def request_body(self, outcome: Outcome, label: str, extra: dict[str, Any] | None = None,
                      operation: str = "payments") -> dict[str, Any]:
         tracking_id = unique_tracking_id(self.run_id, label)
-        body = base_payment(tracking_id, random.randint(100, 99_999))
+        body = base_payment(tracking_id, _RANDOM.randint(100, 99_999))
         body = deep_merge(body, self.trigger(outcome) if outcome is not Outcome.ANY else {})
         body = deep_merge(body, extra or {})
         return body
@@ -232,7 +237,7 @@ class OverpayGateway:
         return fallback
 
     def fresh_request_id(self, like: str) -> str:
-        return str(random.randint(10**9, 10**10)) if re.fullmatch(r"\d+", like) else str(uuid.uuid4())
+        return str(_RANDOM.randint(10**9, 10**10)) if re.fullmatch(r"\d+", like) else str(uuid.uuid4())
 
     # --- queries ----------------------------------------------------------------------
     def tracking_query(self, tracking_id: str) -> list[dict[str, Any]]:

@@ -11,8 +11,8 @@ from asyncpay.lifecycle import Kind, Outcome
 pytestmark = pytest.mark.overpay
 
 
-@pytest.fixture
 def completed(overpay):
+    """A task followed to its 200 result, and the transaction in it."""
     task = overpay.create(Outcome.SUCCESSFUL, label="queries")
     kind, answer = overpay.outcome(task)
     assert kind is Kind.RESULT, answer.summary()
@@ -20,8 +20,8 @@ def completed(overpay):
 
 
 @pytest.mark.rule("overpay.tracking-query")
-def test_tracking_query_lists_the_transaction(overpay, completed):
-    task, transaction = completed
+def test_tracking_query_lists_the_transaction(overpay):
+    task, transaction = completed(overpay)
 
     listed = overpay.tracking_query(task.request["tracking_id"])
 
@@ -36,8 +36,8 @@ def test_tracking_query_of_unknown_id_is_empty(overpay):
 
 
 @pytest.mark.rule("overpay.uid-query")
-def test_uid_query_answers_the_transaction(overpay, completed):
-    _, transaction = completed
+def test_uid_query_answers_the_transaction(overpay):
+    _, transaction = completed(overpay)
 
     answer = overpay.uid_query(transaction["uid"])
 
