@@ -182,6 +182,7 @@ def test_generated_checkout_requests_conform(name):
 
 
 def _local(name: str) -> dict[str, Any]:
-    bundled = json.loads(json.dumps(contracts.bundle(name)).replace('"#/$defs/', '"#/components/schemas/request/$defs/'))
+    text = json.dumps(contracts.bundle(name)).replace('"#/$defs/', '"#/components/schemas/request/$defs/')
+    bundled = json.loads(text)
     del bundled["$schema"]
     return bundled
