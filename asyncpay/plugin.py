@@ -246,6 +246,13 @@ def opp(asyncpay_runtime: Runtime, recording: Recording) -> Any:
 
 
 @pytest.fixture
+def checkout(opp: Any) -> Any:
+    """COPYandPAY on the Open Payment Platform under test: we play the shop and its shopper."""
+    from asyncpay.checkout import CheckoutMerchant
+    return CheckoutMerchant(opp)
+
+
+@pytest.fixture
 def receiver(asyncpay_runtime: Runtime) -> Any:
     return asyncpay_runtime.receiver()
 

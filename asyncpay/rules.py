@@ -178,8 +178,8 @@ _ALL = [
          "creation: a new payment on it is then refused, and after the 30 minutes a status read "
          "answers 200.300.404.", OPP_COPYANDPAY),
     Rule("opp.checkout-throttle", "opp",
-         "Status reads of a checkout are served up to 9 a minute; a throttled read answers HTTP 429 "
-         "with result.code 800.120.100.", OPP_COPYANDPAY),
+         "Status reads of a checkout are throttled (9 a minute per checkout on live systems): a "
+         "throttled read answers HTTP 429 with result.code 800.120.100.", OPP_COPYANDPAY),
     Rule("opp.encrypted-webhook", "opp",
          "An encrypted webhook decrypts (AES-256-GCM, IV and tag in headers) to {type, action, "
          "payload} with the payment.", OPP_WEBHOOKS),
