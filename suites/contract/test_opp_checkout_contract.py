@@ -1,0 +1,33 @@
+"""Property-based: generated COPYandPAY checkout requests (POST /v1/checkouts).
+
+Every answer must be a documented checkout (200) or a documented refusal (4xx); a request that
+breaks a documented constraint (amount format, currency, paymentType) must not be created.
+"""
+
+import pytest
+
+from asyncpay.checks import checkout as checks
+from asyncpay.constraints import opp_documented_breach
+from asyncpay.generation import openapi_schema
+
+pytestmark = pytest.mark.opp
+
+schema = openapi_schema("opp")
+checkouts = schema.include(method="POST", path_regex=r"^/v1/checkouts$")
+
+
+@checkouts.parametrize()
+@pytest.mark.rule("opp.contract", "opp.validation-error", "opp.result-code-documented")
+def test_generated_checkout_requests(case, checkout, receiver):
+    form = dict(case.body) if isinstance(case.body, dict) else {}  # NotSet or odd bodies: empty form
+    form = {str(k): v if isinstance(v, str) else str(v) for k, v in form.items()}
+    form["entityId"] = checkout.target.entity_id
+    for key in ("notificationUrl", "shopperResultUrl"):
+        if key in form:  # callbacks only ever to our own receiver
+            form[key] = receiver.endpoint("opp-generated-checkout")
+
+    answer = checkout.send_checkout(form, label="generated checkout")
+
+    checks.checkout_answer_documented(answer)
+    checkout.opp.result_group(checks.result_code(answer), "answer to a generated checkout")
+    checks.breach_refused(answer, opp_documented_breach(form))
