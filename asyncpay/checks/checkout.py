@@ -211,8 +211,8 @@ def paid_status(answer: Answer, sent: dict[str, str], what: str) -> dict[str, An
                                 expected="HTTP 200 with the checkout's payment", received=answer.summary())
     contracts.check("opp/checkout-payment", answer.json, rule="opp.checkout-status", what=f"the {what}")
     body: dict[str, Any] = answer.json
-    mismatched = {key for key in ("currency", "merchantTransactionId")
-                  if body.get(key) is not None and key in sent and body[key] != sent[key]}
+    mismatched: set[str] = {key for key in ("currency", "merchantTransactionId")
+                            if body.get(key) is not None and key in sent and body[key] != sent[key]}
     if body.get("amount") is not None and not _amounts_equal(body["amount"], sent["amount"]):
         mismatched.add("amount")
     if mismatched:
@@ -270,9 +270,10 @@ def no_new_payment(checkout_id: str, known: list[str], submitted: Answer, status
     if (200 <= submitted.status_code < 300 and isinstance(body.get("id"), str) and body["id"] not in known
             and group is not None and group.kind in SUCCESSFUL_KINDS | {"pending"}):
         new["submission"] = {"id": body["id"], "result.code": result_code(submitted)}
-    read = _body(status) if status is not None and status.status_code == 200 else {}
-    if isinstance(read.get("id"), str) and read["id"] not in known and result_code(status) is not None:
-        new["status read"] = {"id": read["id"], "result.code": result_code(status)}
+    if status is not None and status.status_code == 200:
+        read, code = _body(status), result_code(status)
+        if isinstance(read.get("id"), str) and read["id"] not in known and code is not None:
+            new["status read"] = {"id": read["id"], "result.code": code}
     if new:
         raise ContractViolation("opp.checkout-lifetime", f"checkout {checkout_id} took a new payment after {why}",
                                 expected={"refused": "a new payment on an ended checkout", "payments": known},
