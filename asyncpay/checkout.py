@@ -169,10 +169,16 @@ class CheckoutMerchant:
         """The shopper pays and is sent back to the shop; the redirect is checked.
 
         A platform whose form cannot be submitted over plain HTTP (it answers an error page, a
-        script, anything but a redirect or a payment) makes the steps after it *not verified*.
+        script, a redirect to anywhere but shopperResultUrl, anything but the way back or a
+        payment) makes the steps after it *not verified*, under ``rule``.
         """
         answer = self.submit_payment(checkout, outcome)
         location = answer.headers.get("location")
+        if 300 <= answer.status_code < 400 and location and not checks.lands_on(location, checkout.return_url):
+            # Silent in the docs: the shopper may first pass other pages (3-D Secure, the widget).
+            raise NotVerified(rule, f"the shopper's form submission sends the browser on to {location!r}, not "
+                              "back to shopperResultUrl: the shopper's way continues in a browser, so the steps "
+                              "after it are not verified")
         if 300 <= answer.status_code < 400 and location:
             query = dict(parse_qsl(urlsplit(location).query, keep_blank_values=True))
             if "resourcePath" in query:

@@ -125,6 +125,22 @@ def test_a_form_that_cannot_be_submitted_leaves_the_later_steps_not_verified(sho
     assert "cannot be submitted over plain HTTP" in refused.value.reason
 
 
+def test_a_redirect_elsewhere_than_the_shop_leaves_the_later_steps_not_verified(shop_on) -> None:
+    def three_d_secure(request: httpx.Request) -> httpx.Response | None:
+        if request.method == "POST" and request.url.path.endswith("/payment"):
+            return httpx.Response(302, headers={"location": "https://acs.example/challenge?session=1"},
+                                  stream=httpx.ByteStream(b""))
+        return None
+
+    shop, _, _ = shop_on(answer=three_d_secure)
+    prepared = shop.prepare(label="acs")
+
+    with pytest.raises(NotVerified) as refused:
+        shop.shopper_pays(prepared)
+    assert refused.value.rule == "opp.checkout-redirect"
+    assert "continues in a browser" in refused.value.reason
+
+
 @pytest.mark.parametrize("fault", ["checkout-resource-path-protocol-relative", "checkout-resource-path-absolute"])
 def test_a_resource_path_off_the_platform_is_refused_and_the_other_host_gets_nothing(shop_on, fault: str) -> None:
     shop, spy, mock = shop_on(faults=[fault])

@@ -128,6 +128,13 @@ def resource_path_relative(resource_path: str | None, what: str) -> str:
 # --- the shopper's way back to the shop --------------------------------------------------
 
 
+def lands_on(location: str, page: str) -> bool:
+    """Whether ``location`` is the page ``page`` (scheme, host, port and path; the query aside)."""
+    target, wanted = urlsplit(location), urlsplit(page)
+    return ((target.scheme.lower(), target.netloc.lower(), target.path or "/")
+            == (wanted.scheme.lower(), wanted.netloc.lower(), wanted.path or "/"))
+
+
 @check("opp.checkout-redirect")
 def redirect(location: str, shopper_result_url: str, checkout_id: str) -> str:
     """The shopper is sent to shopperResultUrl, its own parameters kept, with ``id`` the checkout id
@@ -135,9 +142,7 @@ def redirect(location: str, shopper_result_url: str, checkout_id: str) -> str:
     target, shop = urlsplit(location), urlsplit(shopper_result_url)
     expected = (f"{shopper_result_url}{'&' if shop.query else '?'}id={checkout_id}"
                 f"&resourcePath=%2Fv1%2Fcheckouts%2F{checkout_id}%2Fpayment (in any order)")
-    same_page = ((target.scheme.lower(), target.netloc.lower(), target.path or "/")
-                 == (shop.scheme.lower(), shop.netloc.lower(), shop.path or "/"))
-    if not same_page:
+    if not lands_on(location, shopper_result_url):
         raise ContractViolation("opp.checkout-redirect", "the shopper is not sent back to shopperResultUrl",
                                 expected=expected, received={"location": location})
     query = parse_qs(target.query, keep_blank_values=True)  # percent-decoding, exactly once
