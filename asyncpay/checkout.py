@@ -237,8 +237,9 @@ class CheckoutMerchant:
             request.method, request.param("id"), request.param("resourcePath"), request.raw_query)
         checks.resource_path_relative(resource_path, "the notification's resourcePath")
         self.client.resolve(resource_path, rule="opp.resource-path", what="the notification's resourcePath")
-        if resource_path != checkout.resource_path and notified_id not in checkout.payments:
-            self._learn_payment(checkout)
+        named = resource_path.removeprefix("/v1/payments/") if resource_path.startswith("/v1/payments/") else None
+        if {notified_id, named} - {None, checkout.id, *checkout.payments}:
+            self._learn_payment(checkout)  # a payment we have not seen yet may be the checkout's
         checks.notification_names_checkout(notified_id, resource_path, checkout.id, checkout.payments)
         return resource_path
 

@@ -164,8 +164,8 @@ _ALL = [
          OPP_COPYANDPAY),
     Rule("opp.checkout-notification", "opp",
          "A paid checkout is notified: GET {notificationUrl}?id=…&resourcePath=… naming the checkout "
-         "(/v1/checkouts/{checkoutId}/payment, id the checkout id) or its payment "
-         "(/v1/payments/{paymentId}, id the payment id).", _SEED_OPP),
+         "(/v1/checkouts/{checkoutId}/payment) or its payment (/v1/payments/{paymentId}), with the "
+         "checkout's or the payment's id.", _SEED_OPP),
     Rule("opp.checkout-status", "opp",
          "GET {server}/v1/checkouts/{checkoutId}/payment?entityId=… with the bearer token answers the "
          "checkout's payment once the shopper paid (id the payment's 32-hex id; amount, currency and "

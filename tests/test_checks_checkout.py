@@ -81,6 +81,8 @@ def test_a_resource_path_that_could_leave_the_platform_is_refused(path: str | No
 @pytest.mark.parametrize(("notified", "path", "style"), [
     (CHECKOUT, PATH, "checkout"),
     (PAYMENT, f"/v1/payments/{PAYMENT}", "payment"),
+    (PAYMENT, PATH, "checkout"),  # silent in the docs: either id with either resource
+    (CHECKOUT, f"/v1/payments/{PAYMENT}", "payment"),
 ])
 def test_either_notification_style_is_accepted(notified: str, path: str, style: str) -> None:
     assert checks.notification_names_checkout(notified, path, CHECKOUT, [PAYMENT]) == style
@@ -88,9 +90,10 @@ def test_either_notification_style_is_accepted(notified: str, path: str, style: 
 
 @pytest.mark.parametrize(("notified", "path"), [
     ("f" * 32, f"/v1/payments/{'f' * 32}"),  # another payment
-    (PAYMENT, PATH),  # the checkout's path with the payment's id
-    (CHECKOUT, f"/v1/payments/{PAYMENT}"),
-    (CHECKOUT, f"/v1/checkouts/{'A' * 32}.uat01-vm-tx04/payment"),
+    (CHECKOUT, f"/v1/payments/{'f' * 32}"),
+    ("f" * 32, PATH),
+    (CHECKOUT, f"/v1/checkouts/{'A' * 32}.uat01-vm-tx04/payment"),  # another checkout
+    (CHECKOUT, PATH + "s"),
 ])
 def test_a_notification_naming_something_else_is_refused(notified: str, path: str) -> None:
     with pytest.raises(ContractViolation) as refused:

@@ -23,7 +23,7 @@ from asyncpay.client import Answer
 from asyncpay.errors import ContractViolation
 
 CHECKOUT_CREATED = "000.200.100"
-SESSION_ERROR = "200.300.404"
+INVALID_PARAMETER = "200.300.404"  # also what an unknown or expired checkout answers
 THROTTLED = "800.120.100"
 #: Result-code kinds that mean the payment went through.
 SUCCESSFUL_KINDS = frozenset({"successful", "successful-review"})
@@ -74,13 +74,13 @@ def checkout_refused(answer: Answer, breach: str) -> None:
     """A checkout with invalid parameters is refused: HTTP 400, 200.300.404 with parameterErrors."""
     if answer.status_code != 400:
         raise ContractViolation("opp.validation-error", f"a checkout whose {breach} was not refused",
-                                expected=f"HTTP 400 with result.code {SESSION_ERROR} and parameterErrors",
+                                expected=f"HTTP 400 with result.code {INVALID_PARAMETER} and parameterErrors",
                                 received=answer.summary())
     contracts.check("opp/error", answer.json, rule="opp.validation-error", what="the checkout's refusal")
     result = answer.json["result"]
-    if result.get("code") != SESSION_ERROR or not result.get("parameterErrors"):
+    if result.get("code") != INVALID_PARAMETER or not result.get("parameterErrors"):
         raise ContractViolation("opp.validation-error", "the checkout's refusal is not the documented validation error",
-                                expected={"code": SESSION_ERROR, "parameterErrors": "[{name, value, message}]"},
+                                expected={"code": INVALID_PARAMETER, "parameterErrors": "[{name, value, message}]"},
                                 received=result)
 
 
@@ -103,7 +103,7 @@ def breach_refused(answer: Answer, breach: str | None) -> None:
     """A checkout request that breaks a documented constraint (``breach``) is not created."""
     if breach is not None and answer.status_code == 200:
         raise ContractViolation("opp.validation-error", f"an invalid checkout was created: {breach}",
-                                expected=f"HTTP 400 with result.code {SESSION_ERROR}", received=answer.summary())
+                                expected=f"HTTP 400 with result.code {INVALID_PARAMETER}", received=answer.summary())
 
 
 # --- resource paths ----------------------------------------------------------------------
@@ -179,18 +179,23 @@ def notification_request(method: str, notified_id: str | None, resource_path: st
 @check("opp.checkout-notification")
 def notification_names_checkout(notified_id: str, resource_path: str, checkout_id: str,
                                 payment_ids: list[str]) -> str:
-    """The notification names the checkout (``/v1/checkouts/{checkoutId}/payment``, id the checkout
-    id) or one of its payments (``/v1/payments/{paymentId}``, id that payment's id); returns which."""
-    if resource_path == checkout_path(checkout_id) and notified_id == checkout_id:
-        return "checkout"
+    """The notification names the checkout (``/v1/checkouts/{checkoutId}/payment``) or one of its
+    payments (``/v1/payments/{paymentId}``), and its id is the checkout's or that payment's;
+    returns which the resourcePath names. (The docs leave the style open: both are accepted.)"""
+    ours = {checkout_id, *payment_ids}
     named = _PAYMENT_PATH.fullmatch(resource_path)
-    if named is not None and named.group(1) == notified_id and notified_id in payment_ids:
-        return "payment"
+    style = ("checkout" if resource_path == checkout_path(checkout_id)
+             else "payment" if named is not None and named.group(1) in payment_ids else None)
+    if style is not None and notified_id in ours:
+        return style
     raise ContractViolation(
         "opp.checkout-notification", f"the notification names neither checkout {checkout_id} nor its payment",
-        expected=[{"id": checkout_id, "resourcePath": checkout_path(checkout_id)}]
-        + [{"id": p, "resourcePath": f"/v1/payments/{p}"} for p in payment_ids],
+        expected={"resourcePath": [checkout_path(checkout_id)] + [f"/v1/payments/{p}" for p in payment_ids],
+                  "id": sorted(ours)},
         received={"id": notified_id, "resourcePath": resource_path})
+
+
+# --- status reads ------------------------------------------------------------------------
 
 
 @check("opp.auth-required")
@@ -199,9 +204,6 @@ def status_needs_token(answer: Answer, what: str) -> None:
     if answer.status_code not in (401, 403):
         raise ContractViolation("opp.auth-required", f"the {what} without the bearer token was answered",
                                 expected="HTTP 401 (800.900.300)", received=answer.summary())
-
-
-# --- status reads ------------------------------------------------------------------------
 
 
 @check("opp.checkout-status")
@@ -242,9 +244,9 @@ def not_paid_before_the_shopper(answer: Answer, checkout_id: str) -> None:
 @check("opp.checkout-session-error")
 def session_error(answer: Answer, what: str) -> None:
     """A status read of an unknown or expired checkout answers HTTP 400 with result.code 200.300.404."""
-    if answer.status_code != 400 or result_code(answer) != SESSION_ERROR:
+    if answer.status_code != 400 or result_code(answer) != INVALID_PARAMETER:
         raise ContractViolation("opp.checkout-session-error", f"the {what} is not the documented session error",
-                                expected=f"HTTP 400 with result.code {SESSION_ERROR} (No payment session found …)",
+                                expected=f"HTTP 400 with result.code {INVALID_PARAMETER} (No payment session found …)",
                                 received=answer.summary())
     contracts.check("opp/checkout-session-error", answer.json, rule="opp.checkout-session-error",
                     what=f"the {what}")
@@ -260,7 +262,7 @@ def expired(answer: Answer, checkout_id: str, age: float) -> None:
     if 200 <= answer.status_code < 300:
         raise ContractViolation("opp.checkout-lifetime", f"checkout {checkout_id} is still alive {age:.0f} s "
                                 "after its creation",
-                                expected=f"HTTP 400 with result.code {SESSION_ERROR} (No payment session found)",
+                                expected=f"HTTP 400 with result.code {INVALID_PARAMETER} (No payment session found)",
                                 received=answer.summary())
 
 
