@@ -149,3 +149,10 @@ def test_command_line_selects_the_notification_style() -> None:
         "payment", 20.0, 9)
     with pytest.raises(SystemExit):
         parser().parse_args(["--checkout-notification", "both"])
+
+
+def test_the_shopper_cannot_change_what_the_checkout_charges(mock: MockServer) -> None:
+    checkout_id = mock.prepare_checkout(amount="12.34", shopperResultUrl="https://shop.example/back").json()["id"]
+    mock.shopper_pays(checkout_id, amount="0.01", currency="USD")
+    paid = mock.read_checkout(checkout_id).json()
+    assert (paid["amount"], paid["currency"]) == ("12.34", "EUR")

@@ -1,5 +1,5 @@
-"""The embedded mock gateway: Overpay asynchronous tasks and OPP payments with async
-notifications, as documented, on a virtual or real clock, with fault switches that each break
+"""The embedded mock gateway: Overpay asynchronous tasks, OPP payments and COPYandPAY checkouts
+with async notifications, as documented, on a virtual or real clock, with fault switches that each break
 one documented rule.
 
 >>> app = create_app(MockConfig(faults=["stuck-processing"]))

@@ -157,7 +157,9 @@ class CheckoutApi:
         if errors:
             return self.opp._error(400, INVALID_PARAMETER, errors)
         now = self.rt.clock.now()
-        shopper = {key: value for key, value in _stored(form).items() if key != "notificationUrl"}
+        # The shopper brings the card and the way back; amount, currency and the rest are the checkout's.
+        shopper = {key: value for key, value in _stored(form).items()
+                   if key in _SHOPPER_FIELDS or key == "shopperResultUrl"}
         payment_form = {**checkout.form, **shopper}
         code, final_code = initial_result(payment_form, now)
         payment = Payment(new_payment_id(), payment_form, custom_parameters(checkout.form), checkout.base_url,
