@@ -1,6 +1,7 @@
 """The COPYandPAY suites against the mock in real time, pointed at by a profile like any gateway:
-they pass in both notification styles, and a lifetime longer than max_wait goes to the ledger
-and is checked by a later run once it is due."""
+they pass in both notification styles; a lifetime longer than max_wait goes to the ledger and is
+checked by a later run once it is due; a notification whose resourcePath leads to another host
+fails the run on the resource-path rule while that host, listening, receives nothing."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import json
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from asyncpay.mock.testing import MockServer
+from asyncpay.mock.urls import OFF_ORIGIN_HOST
+from asyncpay.receiver import Receiver
 from asyncpay.testing.runs import profile_toml, run_suites
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,3 +73,17 @@ def test_a_lifetime_beyond_max_wait_is_deferred_to_the_ledger_then_checked(tmp_p
     settled = checks[f"test_pending_checkout_expiry_from_an_earlier_run[{entries[0]['id']}]"]
     assert (settled["verdict"], settled["resolves"]) == ("passed", entries[0]["id"])
     assert not (reports / "ledger.json").exists()
+
+
+@pytest.mark.parametrize("fault", ["checkout-resource-path-protocol-relative", "checkout-resource-path-absolute"])
+def test_a_resource_path_to_another_host_fails_the_run_and_the_host_gets_nothing(tmp_path: Path, fault: str) -> None:
+    with MockServer(clock="real", faults=[fault]) as mock, \
+            Receiver(OFF_ORIGIN_HOST, httpx.URL(mock.url).port or 0) as canary:
+        run = run_suites(["suites/scenarios/opp/test_checkout_notification.py"], profile=profile(tmp_path, mock.url),
+                         reports=tmp_path / "reports", cwd=ROOT)
+        arrived = canary.requests()
+
+    assert run.returncode == 1, run.tail()
+    assert run.failed_rules() == {"opp.resource-path"}
+    assert "[opp.resource-path]" in run.output and OFF_ORIGIN_HOST in run.output
+    assert arrived == [], [(r.method, r.path) for r in arrived]
