@@ -233,7 +233,10 @@ class GatewayClient:
         auth_override: Mapping[str, str] | None = None,
         label: str = "",
         task: str | None = None,
+        redirect_expected: bool = False,
     ) -> Answer:
+        """One exchange. ``redirect_expected``: a 3xx answer is documented here (the shopper's
+        form submission); it is returned, never followed."""
         target = self.resolve(url, rule=rule, what=what)
         request_headers: dict[str, str] = {"Accept": "application/json", **self.headers}
         if authenticated:
@@ -327,7 +330,9 @@ class GatewayClient:
             ))
         answer = Answer(method, str(target), status or 0, response_headers, body, time.monotonic() - t0)
         where = f"{method} {self.redactor.url(str(target))}"
-        transport.no_redirect(answer.status_code, where, self.redactor.url(response_headers.get("location", "")))
+        if not redirect_expected:
+            transport.no_redirect(answer.status_code, where,
+                                  self.redactor.url(response_headers.get("location", "")))
         transport.json_content_type(response_headers.get("content-type"),
                                     bool(body) and answer.json_error is None, where)
         return answer

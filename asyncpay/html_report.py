@@ -47,6 +47,7 @@ _COLOURS = (  # event kind fragment → colour; the first that matches wins
     ("created", "#2563eb"), ("error", "#dc2626"), ("expired", "#334155"),
     ("unknown", "#334155"), ("processing", "#9ca3af"), ("completed", "#16a34a"),
     ("result", "#0d9488"), ("notif", "#7c3aed"), ("webhook", "#7c3aed"), ("status", "#0891b2"),
+    ("shopper", "#ea580c"), ("redirect", "#d97706"), ("throttled", "#b45309"),  # COPYandPAY checkouts
 )
 
 

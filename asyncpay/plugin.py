@@ -44,7 +44,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 #: Fixtures and markers that make a test an asyncpay check: collecting one puts the plugin to use.
-SUITE_FIXTURES = frozenset({"overpay", "opp", "asyncpay_runtime", "asyncpay_profile"})
+SUITE_FIXTURES = frozenset({"overpay", "opp", "checkout", "asyncpay_runtime", "asyncpay_profile"})
 SUITE_MARKERS = ("rule", "overpay", "opp")
 
 
@@ -231,6 +231,11 @@ class Runtime:
                                     self.receiver(), self.run_id)
         return self._opp
 
+    def checkout(self) -> Any:
+        """A COPYandPAY shop and shopper on the OPP target (one per test: it tracks its checkouts)."""
+        from asyncpay.checkout import CheckoutMerchant
+        return CheckoutMerchant(self.opp())
+
     def fixture(self, name: str) -> Any:
         """A session-level fixture by name, for a test body started early."""
         return self.receiver() if name == "receiver" else getattr(self, name)()
@@ -326,6 +331,12 @@ def opp(asyncpay_runtime: Runtime, recording: Recording) -> Any:
     merchant = asyncpay_runtime.opp()
     merchant.client.recording = recording
     return merchant
+
+
+@pytest.fixture
+def checkout(asyncpay_runtime: Runtime, opp: Any) -> Any:
+    """COPYandPAY on the Open Payment Platform under test: we play the shop and its shopper."""
+    return asyncpay_runtime.checkout()
 
 
 @pytest.fixture

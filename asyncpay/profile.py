@@ -48,6 +48,10 @@ class Timing:
     max_wait: float = 120.0
     notification_timeout: float = 60.0
     status_read_interval: float = 0.0
+    #: OPP COPYandPAY: a checkout expires this long after its creation (documented: 30 minutes).
+    checkout_lifetime: float = 1800.0
+    #: OPP COPYandPAY: seconds between status reads of one checkout (live systems allow 9 a minute).
+    checkout_read_interval: float = 0.0
     clock: str = "real"  # "real" or "virtual" (an asyncpay mock with its clock control route)
 
 
@@ -234,9 +238,12 @@ class _Section:
             raise ProfileError(f"{self.path}: [{self.name}] unknown key(s): {', '.join(sorted(unknown))}")
 
 
-def _timing(path: str, name: str, data: Any) -> Timing:
+def _timing(path: str, name: str, data: Any, *, checkouts: bool = False) -> Timing:
     sec = _Section(path, name, data if data is not None else {})
     base = Timing()
+    if checkouts:  # OPP only: Overpay has no checkouts
+        base.checkout_lifetime = sec.positive("checkout_lifetime", base.checkout_lifetime)
+        base.checkout_read_interval = sec.positive("checkout_read_interval", base.checkout_read_interval)
     timing = Timing(
         request_timeout=sec.positive("request_timeout", base.request_timeout),
         processing_timeout=sec.positive("processing_timeout", base.processing_timeout),
@@ -245,6 +252,8 @@ def _timing(path: str, name: str, data: Any) -> Timing:
         max_wait=sec.positive("max_wait", base.max_wait),
         notification_timeout=sec.positive("notification_timeout", base.notification_timeout),
         status_read_interval=sec.positive("status_read_interval", base.status_read_interval),
+        checkout_lifetime=base.checkout_lifetime,
+        checkout_read_interval=base.checkout_read_interval,
         clock=sec.get("clock", str, base.clock),
     )
     if timing.clock not in ("real", "virtual"):
@@ -349,13 +358,13 @@ def load_profile(path: Path, faults: list[str] | None = None,
     if "opp" in data:
         sec = _Section(where, "opp", top.get("opp", dict))
         outcomes = _outcomes(where, "opp.outcomes", sec.get("outcomes", dict, {}), {},
-                             ("successful", "pending", "declined", "invalid"))
+                             ("successful", "pending", "declined", "invalid", "checkout"))
         flat = {k: flatten_form(v) for k, v in _merge_outcomes(OPP_OUTCOMES, outcomes).items()}
         opp = OppTarget(
             base_url=sec.url("base_url"),
             entity_id=sec.env("entity_id_env") or "",
             token=sec.env("token_env") or "",
-            timing=_timing(where, "opp.timing", sec.get("timing", dict, {})),
+            timing=_timing(where, "opp.timing", sec.get("timing", dict, {}), checkouts=True),
             outcomes=flat,
             webhook_secret=sec.env("webhook_secret_env", required=False),
         )

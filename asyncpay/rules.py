@@ -164,6 +164,34 @@ _ALL = [
          "A status read without entityId is refused.", OPP_PARAMETERS),
     Rule("opp.contract", "opp",
          "Every answer to a generated request conforms to its documented schema.", OPP_PARAMETERS),
+    # --- Open Payment Platform: COPYandPAY checkouts ---------------------------------
+    Rule("opp.checkout-answer", "opp",
+         "POST /v1/checkouts answers HTTP 200 with result.code 000.200.100 and the checkout id "
+         "(32 hex characters, a dot and a host tag, e.g. 0033E3B0DA7F4867166FCB43FBB0FF0F.uat01-vm-tx04).",
+         OPP_COPYANDPAY),
+    Rule("opp.checkout-redirect", "opp",
+         "After the shopper paid, the shopper is sent to {shopperResultUrl}?id={checkoutId}"
+         "&resourcePath=%2Fv1%2Fcheckouts%2F{checkoutId}%2Fpayment, keeping the parameters already "
+         "in shopperResultUrl; resourcePath decodes (once) to /v1/checkouts/{checkoutId}/payment.",
+         OPP_COPYANDPAY),
+    Rule("opp.checkout-notification", "opp",
+         "A paid checkout is notified: GET {notificationUrl}?id=…&resourcePath=… naming the checkout "
+         "(/v1/checkouts/{checkoutId}/payment) or its payment (/v1/payments/{paymentId}), with the "
+         "checkout's or the payment's id.", _SEED_OPP),
+    Rule("opp.checkout-status", "opp",
+         "GET {server}/v1/checkouts/{checkoutId}/payment?entityId=… with the bearer token answers the "
+         "checkout's payment once the shopper paid (id the payment's 32-hex id; amount, currency and "
+         "merchantTransactionId as sent), and never a successful payment before.", OPP_COPYANDPAY),
+    Rule("opp.checkout-session-error", "opp",
+         "A status read of an unknown or expired checkout answers HTTP 400 with result.code "
+         "200.300.404 (\"No payment session found for the requested id\").", OPP_COPYANDPAY),
+    Rule("opp.checkout-lifetime", "opp",
+         "A checkout expires when a payment on it succeeds, and not later than 30 minutes after its "
+         "creation: a new payment on it is then refused, and after the 30 minutes a status read "
+         "answers 200.300.404.", OPP_COPYANDPAY),
+    Rule("opp.checkout-throttle", "opp",
+         "Status reads of a checkout are throttled (9 a minute per checkout on live systems): a "
+         "throttled read answers HTTP 429 with result.code 800.120.100.", OPP_COPYANDPAY),
     Rule("opp.encrypted-webhook", "opp",
          "An encrypted webhook decrypts (AES-256-GCM, IV and tag in headers) to {type, action, "
          "payload} with the payment.", OPP_WEBHOOKS),

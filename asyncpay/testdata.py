@@ -36,6 +36,8 @@ OPP_OUTCOMES: dict[str, dict[str, str]] = {
     "pending": {"card.number": "4711100000000000"},
     "declined": {"card.number": "4200000000000000", "card.holder": "800.100.151"},
     "invalid": {"card.number": "4200000000000000", "amount": "92.0"},
+    # COPYandPAY: what the shopper's payment form posts (the merchant's checkout carries no card).
+    "checkout": {"paymentBrand": "VISA", "card.number": "4200000000000000"},
 }
 #: Triggers the embedded mock also honours, for outcomes no sandbox documents a trigger for.
 MOCK_OVERPAY_OUTCOMES: dict[str, dict[str, Any]] = {

@@ -29,6 +29,9 @@ OPERATIONS = {
     "opp": {
         ("POST", "/v1/payments"): "createPayment",
         ("GET", "/v1/payments/{id}"): "getPaymentStatus",
+        ("POST", "/v1/checkouts"): "prepareCheckout",
+        ("POST", "/v1/checkouts/{id}/payment"): "payCheckout",
+        ("GET", "/v1/checkouts/{id}/payment"): "getCheckoutPayment",
     },
 }
 CHECKS = [response_schema_conformance, status_code_conformance, content_type_conformance]

@@ -315,6 +315,102 @@ def encrypted_webhook(mock: MockServer, receiver: Receiver) -> bool:
     return bool(json.loads(plain)["type"] == "PAYMENT")
 
 
+# --- OPP: COPYandPAY checkouts -------------------------------------------------------------
+
+def paid_checkout(mock: MockServer, receiver: Receiver, **fields: str) -> tuple[str, str]:
+    """A checkout the shopper paid: (its id, its notificationUrl)."""
+    url = receiver.endpoint("checkout-probe")
+    checkout_id = mock.prepare_checkout(notificationUrl=url, shopperResultUrl=receiver.endpoint("back"),
+                                        **fields).json().get("id", "")
+    mock.shopper_pays(checkout_id)
+    return checkout_id, url
+
+
+def delivered(receiver: Receiver, url: str) -> ReceivedRequest | None:
+    """The one request that reached ``url``, waiting briefly: a checkout notifies as soon as it is
+    paid, outside any clock advance."""
+    try:
+        receiver.wait_for(lambda r: r.path == urlsplit(url).path, timeout=2, describe=url)
+    except TimeoutError:
+        return None
+    return only_request(receiver, url)
+
+
+@probe("checkout-without-id")
+def checkout_answer(mock: MockServer, receiver: Receiver) -> bool:
+    answer = mock.prepare_checkout()
+    return answer.status_code == 200 and "id" in answer.json()
+
+
+@probe("checkout-invalid-accepted")
+def checkout_validation_error(mock: MockServer, receiver: Receiver) -> bool:
+    answer = mock.prepare_checkout(amount="92.0")
+    return answer.status_code == 400 and answer.json()["result"]["code"] == "200.300.404"
+
+
+@probe("checkout-redirect-without-resource-path")
+def checkout_redirect(mock: MockServer, receiver: Receiver) -> bool:
+    checkout_id = mock.prepare_checkout(shopperResultUrl="https://shop.example/back").json()["id"]
+    location = mock.shopper_pays(checkout_id).headers.get("location", "")
+    return f"resourcePath=%2Fv1%2Fcheckouts%2F{checkout_id}%2Fpayment" in location
+
+
+@probe("checkout-notification-never-sent", "checkout-notification-other-payment",
+       "checkout-resource-path-protocol-relative", "checkout-resource-path-absolute")
+def checkout_notification(mock: MockServer, receiver: Receiver) -> bool:
+    checkout_id, url = paid_checkout(mock, receiver)
+    hit = delivered(receiver, url)
+    return hit is not None and hit.method == "GET" and hit.query == {
+        "id": [checkout_id], "resourcePath": [f"/v1/checkouts/{checkout_id}/payment"]}
+
+
+@probe("checkout-no-shopper-fallback")
+def checkout_shopper_result_fallback(mock: MockServer, receiver: Receiver) -> bool:
+    url = receiver.endpoint("checkout-back-probe")
+    mock.shopper_pays(mock.prepare_checkout(shopperResultUrl=url).json()["id"])
+    return delivered(receiver, url) is not None
+
+
+@probe("checkout-unpaid-reads-paid")
+def checkout_status(mock: MockServer, receiver: Receiver) -> bool:
+    code = mock.read_checkout(mock.prepare_checkout().json()["id"]).json()["result"]["code"]
+    return not SUCCESSFUL_CODE.match(code)
+
+
+@probe("checkout-status-without-token")
+def checkout_auth_required(mock: MockServer, receiver: Receiver) -> bool:
+    checkout_id, _ = paid_checkout(mock, receiver)
+    answer = mock.anonymous.get(f"/v1/checkouts/{checkout_id}/payment",
+                                params={"entityId": mock.config.entity_id})
+    return answer.status_code == 401
+
+
+@probe("checkout-unknown-not-found")
+def checkout_session_error(mock: MockServer, receiver: Receiver) -> bool:
+    answer = mock.read_checkout("0" * 32 + ".uat01-vm-tx01")
+    return answer.status_code == 400 and answer.json()["result"]["code"] == "200.300.404"
+
+
+@probe("checkout-never-expires")
+def checkout_expires(mock: MockServer, receiver: Receiver) -> bool:
+    checkout_id, _ = paid_checkout(mock, receiver)
+    mock.advance(mock.config.checkout_lifetime)
+    return mock.read_checkout(checkout_id).status_code == 400
+
+
+@probe("checkout-reuse-after-success")
+def checkout_ends_on_success(mock: MockServer, receiver: Receiver) -> bool:
+    checkout_id, _ = paid_checkout(mock, receiver)
+    return mock.shopper_pays(checkout_id).status_code == 400
+
+
+@probe("checkout-throttle-not-429")
+def checkout_throttle(mock: MockServer, receiver: Receiver) -> bool:
+    checkout_id = mock.prepare_checkout().json()["id"]
+    answers = [mock.read_checkout(checkout_id) for _ in range(mock.config.checkout_reads_per_minute + 1)]
+    return answers[-1].status_code == 429 and all(a.status_code == 200 for a in answers[:-1])
+
+
 # --- the tests ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-"""The embedded mock gateway: Overpay asynchronous tasks and OPP payments with async
-notifications, as documented, on a virtual or real clock — with fault switches that each break
+"""The embedded mock gateway: Overpay asynchronous tasks, OPP payments and COPYandPAY
+checkouts with async notifications, as documented, on a virtual or real clock — with fault switches that each break
 one documented rule, and variant switches that each take one freedom the documentation leaves
 open (request-id format, URL layout, 202/425 processing codes, 400 or wrapped validation
 errors, extra fields, charset and key order, odd echoes, timestamp spellings, throttling,

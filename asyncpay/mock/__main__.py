@@ -15,7 +15,7 @@ from typing import Any
 import uvicorn
 
 from asyncpay.mock.app import create_app
-from asyncpay.mock.config import CLOCK_MODES, MockConfig
+from asyncpay.mock.config import CHECKOUT_NOTIFICATIONS, CLOCK_MODES, MockConfig
 from asyncpay.mock.faults import FAULTS
 from asyncpay.mock.variants import ALL, VARIANTS
 
@@ -55,7 +55,8 @@ def parser() -> argparse.ArgumentParser:
     defaults = MockConfig()
     p = argparse.ArgumentParser(
         prog="python -m asyncpay.mock",
-        description="Serve the asyncpay mock gateway (Overpay async tasks and OPP payments).")
+        description="Serve the asyncpay mock gateway (Overpay async tasks, OPP payments and "
+                    "COPYandPAY checkouts).")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default: %(default)s)")
     p.add_argument("--clock", choices=CLOCK_MODES, default=defaults.clock,
@@ -74,6 +75,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--notification-delay", type=float, default=None, metavar="MAX",
                    help="webhooks and notifications go out after a random delay of up to MAX "
                         "seconds (default: 0)")
+    p.add_argument("--checkout-notification", choices=CHECKOUT_NOTIFICATIONS,
+                   default=defaults.checkout_notification,
+                   help="OPP COPYandPAY: what a checkout's notification names, the checkout "
+                        "(/v1/checkouts/{id}/payment) or its payment (/v1/payments/{id}) "
+                        "(default: %(default)s)")
+    p.add_argument("--checkout-lifetime", type=float, default=defaults.checkout_lifetime,
+                   metavar="SECONDS",
+                   help="OPP COPYandPAY: a checkout lives this long from its creation "
+                        "(default: %(default)s)")
+    p.add_argument("--checkout-reads-per-minute", type=int,
+                   default=defaults.checkout_reads_per_minute, metavar="N",
+                   help="OPP COPYandPAY: status reads per checkout per minute, 0 = unlimited "
+                        "(default: %(default)s)")
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="switch a fault on (repeatable); see --list-faults")
     p.add_argument("--variant", action="append", default=[], metavar="NAME",
@@ -93,6 +107,8 @@ def config_from(args: argparse.Namespace) -> MockConfig:
     for name in ("pending_delay", "retention", "status_reads_per_minute", "notification_delay"):
         if getattr(args, name) is not None:
             settings[name] = getattr(args, name)
+    for name in ("checkout_lifetime", "checkout_notification", "checkout_reads_per_minute"):
+        settings[name] = getattr(args, name)
     return MockConfig(**settings)
 
 
@@ -114,8 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     how = ("virtual: it moves only with POST /_asyncpay/clock/advance" if config.clock == "virtual"
            else "real")
     logging.getLogger("uvicorn.error").info(
-        "asyncpay mock: clock %s; processing %.6g-%.6gs, retention %.6gs; faults: %s; "
-        "variants: %s", how, config.processing_delay, config.longest_processing, config.retention,
+        "asyncpay mock: clock %s; processing %.6g-%.6gs, retention %.6gs; checkouts live %.6gs and "
+        "notify the %s; faults: %s; variants: %s", how, config.processing_delay, config.longest_processing,
+        config.retention, config.checkout_lifetime, config.checkout_notification,
         ", ".join(config.faults) or "none", ", ".join(config.variants) or "none")
     uvicorn.Server(server_config).run()
     return 0

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from asyncpay.mock.config import MockConfig
 from asyncpay.mock.control import control_routes
 from asyncpay.mock.opp import OppApi
+from asyncpay.mock.opp_checkouts import CheckoutApi
 from asyncpay.mock.overpay import OverpayApi
 from asyncpay.mock.runtime import MockRuntime
 
@@ -33,8 +34,10 @@ def create_app(config: MockConfig) -> Starlette:
         yield
         await runtime.shutdown()
 
+    opp = OppApi(runtime)
     app = Starlette(
-        routes=[*control_routes(runtime), *OverpayApi(runtime).routes(), *OppApi(runtime).routes()],
+        routes=[*control_routes(runtime), *OverpayApi(runtime).routes(), *opp.routes(),
+                *CheckoutApi(opp).routes()],
         middleware=[Middleware(_CatchUpWithTime, runtime=runtime), Middleware(_MislabelJson, runtime=runtime)],
         lifespan=lifespan,
     )

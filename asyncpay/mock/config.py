@@ -19,6 +19,8 @@ from asyncpay.testdata import (
 )
 
 CLOCK_MODES = ("virtual", "real")
+#: What a COPYandPAY notification names (the docs leave it open): the checkout or its payment.
+CHECKOUT_NOTIFICATIONS = ("checkout", "payment")
 _HEX_KEY = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
@@ -69,6 +71,12 @@ class MockConfig:
     status_reads_per_minute: int = _DefaultInt(0)
     #: Webhooks and notifications go out after a random delay of up to this many seconds.
     notification_delay: float = _Default(0.0)
+    #: OPP COPYandPAY: a checkout lives this long from its creation (documented: 30 minutes).
+    checkout_lifetime: float = 1800.0
+    #: OPP COPYandPAY: "checkout" notifies /v1/checkouts/{id}/payment, "payment" /v1/payments/{id}.
+    checkout_notification: str = "checkout"
+    #: OPP COPYandPAY: status reads allowed per checkout per 60 clock seconds (documented: 9).
+    checkout_reads_per_minute: int = 9
 
     def __post_init__(self) -> None:
         check_variant_names(self.variants)
@@ -93,7 +101,7 @@ class MockConfig:
         """Raise ValueError on any setting the mock cannot run with."""
         if self.clock not in CLOCK_MODES:
             raise ValueError(f"clock must be one of {', '.join(CLOCK_MODES)}, got {self.clock!r}")
-        for name in ("processing_delay", "pending_delay", "retention", "notification_delay"):
+        for name in ("processing_delay", "pending_delay", "retention", "notification_delay", "checkout_lifetime"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
         if self.processing_delay_max is not None and self.processing_delay_max < self.processing_delay:
@@ -101,6 +109,11 @@ class MockConfig:
                              f"below processing_delay ({self.processing_delay})")
         if self.status_reads_per_minute < 0:
             raise ValueError("status_reads_per_minute must not be negative")
+        if self.checkout_reads_per_minute < 0:
+            raise ValueError("checkout_reads_per_minute must not be negative")
+        if self.checkout_notification not in CHECKOUT_NOTIFICATIONS:
+            raise ValueError(f"checkout_notification must be one of {', '.join(CHECKOUT_NOTIFICATIONS)}, "
+                             f"got {self.checkout_notification!r}")
         if self.webhook_secret is not None and not _HEX_KEY.match(self.webhook_secret):
             raise ValueError("webhook_secret must be 64 hex characters (a 32-byte AES key)")
         check_fault_names(self.faults)

@@ -48,6 +48,18 @@ def opp_form(entity_id: str, **fields: str) -> dict[str, str]:
     return form
 
 
+def checkout_form(entity_id: str, **fields: str) -> dict[str, str]:
+    """A valid COPYandPAY checkout form (POST /v1/checkouts) with ``fields`` replaced."""
+    return {"entityId": entity_id, "amount": "92.00", "currency": "EUR", "paymentType": "DB",
+            "merchantTransactionId": f"order-{uuid.uuid4().hex[:12]}", **fields}
+
+
+def shopper_form(**fields: str) -> dict[str, str]:
+    """What the shopper's payment form posts (successful test card) with ``fields`` replaced."""
+    return {"paymentBrand": "VISA", "card.number": "4200000000000000", "card.holder": "Jane Jones",
+            "card.expiryMonth": "05", "card.expiryYear": str(FUTURE_YEAR), "card.cvv": "123", **fields}
+
+
 class MockServer:
     """A mock gateway on an ephemeral loopback port; ``MockServer(**MockConfig fields)``."""
 
@@ -109,6 +121,18 @@ class MockServer:
 
     def read_payment(self, payment_id: str) -> httpx.Response:
         return self.opp.get(f"/v1/payments/{payment_id}",
+                            params={"entityId": self.config.entity_id})
+
+    def prepare_checkout(self, **fields: str) -> httpx.Response:
+        """POST /v1/checkouts with ``checkout_form(**fields)``."""
+        return self.opp.post("/v1/checkouts", data=checkout_form(self.config.entity_id, **fields))
+
+    def shopper_pays(self, checkout_id: str, **fields: str) -> httpx.Response:
+        """The shopper's form submission (no credentials, redirect not followed)."""
+        return self.anonymous.post(f"/v1/checkouts/{checkout_id}/payment", data=shopper_form(**fields))
+
+    def read_checkout(self, checkout_id: str) -> httpx.Response:
+        return self.opp.get(f"/v1/checkouts/{checkout_id}/payment",
                             params={"entityId": self.config.entity_id})
 
     def _client(self, **options: Any) -> httpx.Client:

@@ -1,0 +1,41 @@
+"""Checkout expiries left pending by earlier runs (reports/ledger.json), checked once they are due."""
+
+import time
+from pathlib import Path
+
+import pytest
+
+from asyncpay import ledger, options
+from asyncpay.checkout import Checkout
+from asyncpay.errors import Deferred, NotVerified
+from asyncpay.plugin import RESOLVES
+
+pytestmark = pytest.mark.opp
+
+
+def pytest_generate_tests(metafunc):
+    if "entry" not in metafunc.fixturenames:
+        return
+    path = Path(options.value(metafunc.config, "reports_dir")) / "ledger.json"
+    try:
+        entries = [e for e in ledger.load(path) if e.rule == "opp.checkout-lifetime"]
+    except Exception:  # an unreadable ledger is reported by the test, not by collection
+        entries = []
+    metafunc.parametrize("entry", entries or [None], ids=[e.id for e in entries] or ["no-entry"])
+
+
+@pytest.mark.rule("opp.checkout-lifetime")  # a wrong session error still fails, naming its own rule
+def test_pending_checkout_expiry_from_an_earlier_run(checkout, entry, request):
+    if entry is None:
+        raise NotVerified("opp.checkout-lifetime", "reports/ledger.json holds no checkout expiry")
+    data = entry.data
+    if data.get("base_url") != checkout.target.base_url:
+        raise NotVerified("opp.checkout-lifetime",
+                          f"ledger entry {entry.id} is for {data.get('base_url')}, not this target")
+    if not entry.is_due(time.time()):
+        raise Deferred("opp.checkout-lifetime", f"checkout {data['id']} is due at {ledger.iso(entry.due)}",
+                       due=entry.due, data=data)
+    request.node.stash[RESOLVES] = entry.id
+    earlier = Checkout(data["id"], {}, {}, "ledger", data["created_lo"], data["created_hi"], "", "")
+
+    checkout.check_expired(earlier)
