@@ -88,6 +88,13 @@ def test_notification_names_the_checkout(mock: MockServer, receiver: Receiver) -
     assert receiver.requests(back) == []
 
 
+def test_the_variant_makes_the_notification_name_the_payment(receiver: Receiver) -> None:
+    with MockServer(variants=["checkout-notifies-payment"]) as mock:
+        checkout_id, notify, _ = paid_checkout(mock, receiver)
+        payment_id = mock.read_checkout(checkout_id).json()["id"]
+        assert arrived(receiver, notify).query == {"id": [payment_id], "resourcePath": [f"/v1/payments/{payment_id}"]}
+
+
 def test_notification_may_name_the_payment(by_payment: MockServer, receiver: Receiver) -> None:
     checkout_id, notify, _ = paid_checkout(by_payment, receiver)
     payment_id = by_payment.read_checkout(checkout_id).json()["id"]

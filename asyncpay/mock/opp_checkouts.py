@@ -217,7 +217,7 @@ class CheckoutApi:
             target = payment.form.get("shopperResultUrl")
         if not target:
             return
-        if self.rt.config.checkout_notification == "payment":
+        if self.rt.config.checkout_notification == "payment" or self.rt.variants.on("checkout-notifies-payment"):
             named, path = payment.id, f"/v1/payments/{payment.id}"
         else:
             named, path = checkout.id, f"/v1/checkouts/{checkout.id}/payment"

@@ -121,6 +121,10 @@ _ALL = (
             "the notification's query encoding is not specified beyond the template "
             "?id={id}&resourcePath={resourcePath}: resourcePath's slashes are not "
             "percent-encoded.", OPP_NOTIFICATIONS),
+    Variant("checkout-notifies-payment",
+            "for a COPYandPAY checkout the docs do not say which resource the notification names: "
+            "it names the payment, id={paymentId}&resourcePath=/v1/payments/{paymentId}, not the "
+            "checkout (python -m asyncpay.mock --checkout-notification payment).", OPP_NOTIFICATIONS),
 )
 
 VARIANTS: dict[str, Variant] = {variant.name: variant for variant in _ALL}
