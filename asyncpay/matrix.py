@@ -9,11 +9,13 @@ failed rule ("passed"; a failure there is a "FALSE ALARM"), alone and all togeth
     python -m asyncpay.matrix stuck-processing never-final
     python -m asyncpay.matrix --variants # every variant alone, then all of them together
     python -m asyncpay.matrix --variants processing-425 url-layout
+    python -m asyncpay.matrix --clock real   # fault rows against a real-time mock, through a profile
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from asyncpay.mock import FAULTS, VARIANTS
 from asyncpay.rules import RULES
+from asyncpay.testing.mock_process import MockProcess
 from asyncpay.testing.runs import run_suites
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,20 +76,31 @@ def _marker(rule: str | None) -> list[str]:
     return ["-m", "opp" if rule.startswith("opp.") else "overpay"]
 
 
+#: The real-time mock of ``--clock real`` rows: short retention and processing, late notifications.
+REAL_TIME_MOCK = ("--clock", "real", "--retention", "4", "--processing-delay", "0.3-1.2",
+                  "--pending-delay", "1.2", "--notification-delay", "1")
+
+
 def run_one(fault: str | None, *, paths: tuple[str, ...] = ("suites",), timeout: float = 600,
-            variants: list[str] | tuple[str, ...] = (), hypothesis_profile: str | None = None) -> Row:
-    """The suites (``paths``) against the embedded mock with one fault, or with ``variants``
-    (every suite: a variant must break none), or clean; ``timeout`` in seconds."""
+            variants: list[str] | tuple[str, ...] = (), hypothesis_profile: str | None = None,
+            clock: str = "virtual") -> Row:
+    """The suites (``paths``) against the mock with one fault, or with ``variants`` (every
+    suite: a variant must break none), or clean; ``timeout`` in seconds. ``clock="virtual"``:
+    the embedded mock; ``"real"``: a separately started real-time mock, through a profile."""
     rule = FAULTS[fault].rule if fault else None
-    args = ["--asyncpay-request-timeout", str(REQUEST_TIMEOUT),
-            "-W", "ignore::hypothesis.errors.HypothesisWarning", *_marker(rule)]
-    if fault:
-        args += ["--asyncpay-mock-fault", fault]
-    for variant in variants:
-        args += ["--asyncpay-mock-variant", variant]
+    args = ["-W", "ignore::hypothesis.errors.HypothesisWarning", *_marker(rule)]
+    switches = [*(["--fault", fault] if fault else []), *(a for v in variants for a in ("--variant", v))]
+    if clock == "virtual":
+        args += ["--asyncpay-request-timeout", str(REQUEST_TIMEOUT)]
+        args += [a.replace("--fault", "--asyncpay-mock-fault").replace("--variant", "--asyncpay-mock-variant")
+                 for a in switches]
     profile = hypothesis_profile or os.environ.get("HYPOTHESIS_PROFILE", "smoke")
-    with tempfile.TemporaryDirectory(prefix="asyncpay-matrix-") as tmp:
-        run = run_suites(paths, profile=None, reports=Path(tmp) / "reports", cwd=ROOT, timeout=timeout,
+    with tempfile.TemporaryDirectory(prefix="asyncpay-matrix-") as tmp, contextlib.ExitStack() as stack:
+        target = None
+        if clock == "real":
+            mock = stack.enter_context(MockProcess(*REAL_TIME_MOCK, *switches, cwd=ROOT))
+            target = mock.write_profile(Path(tmp) / "profile.toml")
+        run = run_suites(paths, profile=target, reports=Path(tmp) / "reports", cwd=ROOT, timeout=timeout,
                          args=args, hypothesis_profile=profile)
         code = -1 if run.hung else run.returncode
         output = (f"timed out after {timeout:g} s\n" if run.hung else "") + run.output
@@ -127,12 +141,13 @@ def load_rows(directory: Path) -> list[Row]:
     return sorted(rows, key=lambda r: (r.is_variant, r.fault is not None, len(r.variants), r.name))
 
 
-def run_matrix(faults: list[str] | None = None, *, jobs: int = 2, clean: bool = True) -> list[Row]:
+def run_matrix(faults: list[str] | None = None, *, jobs: int = 2, clean: bool = True,
+               clock: str = "virtual") -> list[Row]:
     names: list[str | None] = list(faults if faults is not None else sorted(FAULTS))
     if clean:
         names.insert(0, None)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(run_one, names))
+        return list(pool.map(lambda name: run_one(name, clock=clock), names))
 
 
 def table(rows: list[Row]) -> str:
@@ -191,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the second half: variant rows (each alone, then all together) "
                              "instead of fault rows")
     parser.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")
+    parser.add_argument("--clock", choices=("virtual", "real"), default="virtual",
+                        help="fault rows against the embedded mock (virtual, the default) or against a "
+                             "separately started real-time mock through a profile (real)")
     args = parser.parse_args(argv)
     if args.variants:
         unknown = [v for v in args.switches if v not in VARIANTS]
@@ -205,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [f for f in args.faults if f not in FAULTS]
     if unknown:
         parser.error(f"unknown fault(s): {', '.join(unknown)}; see python -m asyncpay.mock --list-faults")
-    rows = run_matrix(args.faults or None, jobs=args.jobs)
+    rows = run_matrix(args.faults or None, jobs=args.jobs, clock=args.clock)
     sys.stdout.write(table(rows) + "\n")
     ok = all(r.killed for r in rows if r.fault) and all(r.clean_pass for r in rows if r.fault is None)
     return 0 if ok else 1

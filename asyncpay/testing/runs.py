@@ -57,12 +57,16 @@ def suite_environment(hypothesis_profile: str = "ci", **extra: str) -> dict[str,
 def profile_toml(*, overpay: str | None = None, opp: str | None = None,
                  timing: Mapping[str, float | str] | None = None, name: str = "test target",
                  extra: str = "") -> str:
-    """A profile for the mock's credentials (read from ``CREDENTIALS``), on the given servers."""
+    """A profile for the mock's credentials (read from ``CREDENTIALS``), on the given servers.
+
+    ``timing`` keys that belong to COPYandPAY (``checkout_*``) go to ``[opp.timing]`` only.
+    """
     lines = [f"name = {json.dumps(name)}"]
     timing_lines = [f"{key} = {json.dumps(value)}" for key, value in (timing or {}).items()]
+    overpay_lines = [line for line in timing_lines if not line.startswith("checkout_")]
     if overpay is not None:
         lines += ["[overpay]", f"base_url = {json.dumps(overpay)}", 'shop_id_env = "MOCK_SHOP_ID"',
-                  'secret_key_env = "MOCK_SECRET_KEY"', "[overpay.timing]", *timing_lines]
+                  'secret_key_env = "MOCK_SECRET_KEY"', "[overpay.timing]", *overpay_lines]
     if opp is not None:
         lines += ["[opp]", f"base_url = {json.dumps(opp)}", 'entity_id_env = "MOCK_ENTITY_ID"',
                   'token_env = "MOCK_TOKEN"', "[opp.timing]", *timing_lines]
