@@ -54,6 +54,12 @@ class Kind(enum.StrEnum):
     UNKNOWN = "unknown"
     RESULT = "result"  # HTTP 200 standard response
     ERROR = "error"  # non-200 one-time answer: {message[, errors]}
+    THROTTLED = "throttled"  # HTTP 429: the read was not served, so nothing was delivered
+
+    @property
+    def waiting(self) -> bool:
+        """Still nothing to judge the task by: processing, or a read the gateway did not serve."""
+        return self in (Kind.PROCESSING, Kind.THROTTLED)
 
 
 @dataclass
@@ -76,6 +82,8 @@ class Task:
 
 
 def classify(answer: Answer) -> Kind:
+    if answer.status_code == 429:
+        return Kind.THROTTLED  # documented: back off and retry; a throttled read hands out nothing
     body = answer.json
     if isinstance(body, dict):
         status = body.get("status")
@@ -141,6 +149,8 @@ class TaskModel:
         kind = classify(answer)
         self.history.append(f"{url}: {show(answer)}")
         where = f"{url}_url of task {self.task.request_id}"
+        if kind is Kind.THROTTLED:
+            return kind
         if self.expired(at):
             if kind is not Kind.UNKNOWN:
                 checks.retention_expiry(answer, where, self.retention, self.history)

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from asyncpay import api_versions, contracts
+from asyncpay import api_versions, contracts, throttle
 from asyncpay.checks import overpay as checks
 from asyncpay.client import Answer, GatewayClient, basic
 from asyncpay.clock import TargetClock
@@ -33,6 +33,8 @@ from asyncpay.recording import Recording
 from asyncpay.throttle import Throttle
 
 OPERATION_TYPES = contracts.OVERPAY_TRANSACTION_TYPES
+#: Reads of a task's URLs made in a row while the gateway answers 429.
+THROTTLED_READS = 4
 #: The documented idempotency header: one request, one transaction, for 24 h.
 REQUEST_ID = "RequestID"
 
@@ -176,14 +178,27 @@ class OverpayGateway:
 
     # --- reading ----------------------------------------------------------------------
     def read(self, task: Task, which: str) -> tuple[Kind, Answer]:
-        """One read of the status (``"status"``) or result (``"result"``) URL, checked by the model."""
+        """One read of the status (``"status"``) or result (``"result"``) URL, checked by the model.
+
+        A throttled read (HTTP 429) hands out nothing, so it is made again after the wait the
+        gateway asks for (``Retry-After``), a few times at most; only then is THROTTLED returned.
+        """
         url = task.status_url if which == "status" else task.response_url
-        answer = self.client.send("GET", url, rule="overpay.urls-on-gateway", what=f"{which}_url",
-                                  label=f"{which} {task.label}", task=task.request_id,
-                                  repeatable=which == "status")  # a result read may be one-time
-        at = self.clock.now()
-        kind = self.model(task).observe(which, answer, at)
-        self.recording.event(task.request_id, f"{which}:{kind.value}", show(answer), at)
+        for attempt in range(THROTTLED_READS):
+            answer = self.client.send("GET", url, rule="overpay.urls-on-gateway", what=f"{which}_url",
+                                      label=f"{which} {task.label}", task=task.request_id,
+                                      repeatable=which == "status")  # the client never repeats a result read
+            at = self.clock.now()
+            kind = self.model(task).observe(which, answer, at)
+            self.recording.event(task.request_id, f"{which}:{kind.value}", show(answer), at)
+            if kind is not Kind.THROTTLED:
+                break
+            # Documented: on 429 back off and retry. The wait the gateway asks for, within bounds.
+            wait = min(throttle.retry_after(answer.headers.get("retry-after"), attempt=attempt),
+                       self.target.timing.max_wait)
+            if not self.clock.can_wait(wait):
+                break
+            self.clock.advance(wait)
         if kind in (Kind.RESULT, Kind.ERROR):
             self._note_result_shape(answer)
         return kind, answer
@@ -200,7 +215,7 @@ class OverpayGateway:
     def wait_completed(self, task: Task) -> tuple[Kind, Answer]:
         """Poll the status URL until the task is no longer processing (documented: completes)."""
         timing = self.target.timing
-        return poll(lambda: self.read(task, "status"), until=lambda r: r[0] is not Kind.PROCESSING, clock=self.clock,
+        return poll(lambda: self.read(task, "status"), until=lambda r: not r[0].waiting, clock=self.clock,
                     timeout=timing.processing_timeout, interval=timing.poll_interval,
                     on_timeout=checks.completes, describe=f"task {task.request_id} to complete",
                     show=lambda r: show(r[1]))
@@ -208,17 +223,17 @@ class OverpayGateway:
     def wait_result(self, task: Task) -> tuple[Kind, Answer]:
         """Poll the result URL until it answers something other than processing."""
         timing = self.target.timing
-        return poll(lambda: self.read(task, "result"), until=lambda r: r[0] is not Kind.PROCESSING,
+        return poll(lambda: self.read(task, "result"), until=lambda r: not r[0].waiting,
                     clock=self.clock, timeout=timing.processing_timeout,
                     interval=timing.poll_interval, on_timeout=checks.completes,
                     describe=f"the result of task {task.request_id}", show=lambda r: show(r[1]))
 
     def outcome(self, task: Task) -> tuple[Kind, Answer]:
-        """Wait for completion on the status URL, then read the result once (unless the status
-        URL already delivered it)."""
+        """Wait for completion on the status URL, then read the result (unless the status URL
+        already delivered it): once, or again after a throttled read, which hands out nothing."""
         kind, answer = self.wait_completed(task)
         if kind is Kind.COMPLETED:
-            kind, answer = self.read(task, "result")
+            kind, answer = self.wait_result(task)
         return kind, answer
 
     def completed_result(self, task: Task) -> Answer:

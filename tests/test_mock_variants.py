@@ -317,6 +317,9 @@ def test_throttles_overpay_posts_and_opp_status_reads() -> None:
         assert (reads[-1].status_code, reads[-1].json()["result"]["code"]) == (429, "800.120.100")
         mock.advance(60)
         assert mock.read_payment(payment_id).status_code == 200
+        request_id = codes[1].json()["request_id"]
+        task_reads = [mock.status(request_id).status_code for _ in range(THROTTLE_EVERY)]
+        assert task_reads.count(429) == 1 and set(task_reads) <= {200, 202, 429}, task_reads
 
 
 # --- deliveries ----------------------------------------------------------------------------

@@ -50,6 +50,7 @@ class OverpayApi:
         self.answers = runtime.answers
         self.processor = Processor(runtime)
         self._posts = itertools.count()
+        self._reads = itertools.count(1)
         self._numeric_ids = itertools.count(10000 + secrets.randbelow(80000))
         self.request_ids = RequestIds(runtime.clock)
 
@@ -279,10 +280,17 @@ class OverpayApi:
                                     {"WWW-Authenticate": 'Basic realm="Overpay"'})
 
     def _throttle(self, request: Request) -> Response | None:
-        """The throttles variant: 429 with Retry-After to the first POST of every few."""
-        if request.method != "POST" or not self.variants.on("throttles"):
+        """The throttles variant: 429 with Retry-After to the first POST of every few, and to the
+        first read of every few task status or result reads (a throttled read hands out nothing)."""
+        if not self.variants.on("throttles"):
             return None
-        if next(self._posts) % THROTTLE_EVERY:
+        if request.method == "POST":
+            counter = self._posts
+        elif request.url.path.startswith("/async/"):
+            counter = self._reads
+        else:
+            return None
+        if next(counter) % THROTTLE_EVERY:
             return None
         return self.answers.overpay({"message": "Too many requests: retry later"}, 429,
                                     {"Retry-After": RETRY_AFTER})

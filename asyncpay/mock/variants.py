@@ -104,7 +104,8 @@ _ALL = (
             OVERPAY_STATUSES),
     Variant("throttles",
             "\"On HTTP 429, back off and retry\": the first Overpay POST of every "
-            f"{THROTTLE_EVERY} answers 429 with Retry-After: 1; OPP status reads beyond "
+            f"{THROTTLE_EVERY}, and one task status or result read of every {THROTTLE_EVERY}, answers "
+            "429 with Retry-After: 1; OPP status reads beyond "
             f"{THROTTLED_READS_PER_MINUTE} a minute per payment answer 429 800.120.100 "
             "(the profile is told the rate).", OVERPAY_ASYNC,
             MappingProxyType({"status_reads_per_minute": THROTTLED_READS_PER_MINUTE})),

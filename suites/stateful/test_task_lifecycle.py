@@ -78,7 +78,8 @@ def lifecycle_machine(gateway):
         @rule(which=st.sampled_from(["status", "result"]), task=tasks)
         def read_unknown(self, which, task):
             fresh, url = gateway.unknown_url(task, which)
-            answer = gateway.client.send("GET", url, rule="overpay.urls-on-gateway", label="unknown id")
+            answer = gateway.client.send("GET", url, rule="overpay.urls-on-gateway", label="unknown id",
+                                         repeatable=True)
             checks.unknown_404(answer, fresh, f"{which} URL of an unknown request_id")
 
         @rule(seconds=st.sampled_from([0.2, 1.0, 2.0, 5.0, 30.0]))
