@@ -89,7 +89,7 @@ def transaction_of(body: Any) -> dict[str, Any] | None:
 
 
 def speaking(gateway: Any, api_version: int) -> Any:
-    """A view of an :class:`~asyncpay.overpay.OverpayGateway` that speaks ``api_version``.
+    """A view of an :class:`~asyncpay.overpay.OverpayMerchant` that speaks ``api_version``.
 
     It shares the gateway's client connection, clock and recording, sends the version's header
     on every request and holds every answer to that version's contracts (its own task models).

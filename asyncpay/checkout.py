@@ -51,8 +51,8 @@ class Checkout:
     form: dict[str, str]  # the POST /v1/checkouts form (amount, currency, merchantTransactionId, ...)
     answer: dict[str, Any]
     label: str
-    created_lo: float  # target clock, just before the POST
-    created_hi: float  # target clock, once answered
+    sent_at: float  # target clock, just before the POST
+    answered_at: float  # target clock, once answered
     return_url: str  # shopperResultUrl, with the shop's own parameters
     hook_path: str  # the receiver path its notifications go to (notificationUrl, else shopperResultUrl)
     payments: list[str] = field(default_factory=list)  # payment ids seen, oldest first
@@ -135,15 +135,15 @@ class CheckoutMerchant:
         form = self.form(label, shopperResultUrl=return_url)
         if notify:
             form["notificationUrl"] = notify_url
-        created_lo = self.clock.now()
+        sent_at = self.clock.now()
         answer = self.send_checkout(form, label=label)
-        created_hi = self.clock.now()
+        answered_at = self.clock.now()
         checkout_id = checks.checkout_answer(answer)
         hook = notify_url if notify else return_url
-        checkout = Checkout(checkout_id, form, answer.json, label, created_lo, created_hi, return_url,
+        checkout = Checkout(checkout_id, form, answer.json, label, sent_at, answered_at, return_url,
                             self._receiver_path(hook))
         self.recording.event(checkout.id, "created", f"checkout {label} ({answer.json['result']['code']})",
-                             created_hi)
+                             answered_at)
         return checkout
 
     # --- 2. the shopper pays; 3. back to the shop ------------------------------------------
@@ -305,13 +305,13 @@ class CheckoutMerchant:
     # --- 6. the lifetime -----------------------------------------------------------------------
     def expiry(self, checkout: Checkout) -> float:
         """The target time by which the checkout must be gone: creation + lifetime + slack."""
-        return checkout.created_hi + self.target.timing.checkout_lifetime + self.slack
+        return checkout.answered_at + self.target.timing.checkout_lifetime + self.slack
 
     def check_expired(self, checkout: Checkout) -> Answer:
         """Read the checkout after its lifetime: no longer alive (``opp.checkout-lifetime``), and
         answered with the documented session error (``opp.checkout-session-error``)."""
         answer = self.read(checkout, checkout.resource_path, label=f"status {checkout.label} after its lifetime")
-        checks.expired(answer, checkout.id, self.clock.now() - checkout.created_lo)
+        checks.expired(answer, checkout.id, self.clock.now() - checkout.sent_at)
         checks.session_error(answer, "status read of an expired checkout")
         self.recording.event(checkout.id, "expired", f"HTTP {answer.status_code} {checks.result_code(answer)}",
                              self.clock.now())
@@ -320,7 +320,7 @@ class CheckoutMerchant:
     def ledger_data(self, checkout: Checkout) -> dict[str, Any]:
         """What a later run needs to check this checkout's expiry (kept in reports/ledger.json)."""
         return {"gateway": "opp", "kind": "checkout", "base_url": self.target.base_url, "id": checkout.id,
-                "created_lo": checkout.created_lo, "created_hi": checkout.created_hi,
+                "sent_at": checkout.sent_at, "answered_at": checkout.answered_at,
                 "lifetime": self.target.timing.checkout_lifetime}
 
     def _receiver_path(self, url: str) -> str:

@@ -14,7 +14,7 @@ any 2xx; a task error any code but 200) and accepts both URLs in any order. What
 * a non-200 result is delivered exactly once across both URLs, then 404 ``unknown``.
 
 Time is the target's clock. Creation is only known to lie between the moment the POST was sent
-(``created_lo``) and the moment its answer arrived (``created_hi``), so "kept" and "expired" are
+(``sent_at``) and the moment its answer arrived (``answered_at``), so "kept" and "expired" are
 judged with that interval and a slack; in between, either answer is accepted.
 """
 
@@ -48,7 +48,7 @@ class Outcome(enum.StrEnum):
         return "overpay.task-failure-once" if self is Outcome.TASK_FAILURE else "overpay.error-once"
 
 
-class Kind(enum.StrEnum):
+class AnswerKind(enum.StrEnum):
     PROCESSING = "processing"
     COMPLETED = "completed"
     UNKNOWN = "unknown"
@@ -59,7 +59,7 @@ class Kind(enum.StrEnum):
     @property
     def waiting(self) -> bool:
         """Still nothing to judge the task by: processing, or a read the gateway did not serve."""
-        return self in (Kind.PROCESSING, Kind.THROTTLED)
+        return self in (AnswerKind.PROCESSING, AnswerKind.THROTTLED)
 
 
 @dataclass
@@ -70,8 +70,8 @@ class Task:
     operation: str
     request: dict[str, Any]
     outcome: Outcome
-    created_lo: float  # target time the POST was sent (seconds)
-    created_hi: float  # target time its answer arrived (seconds)
+    sent_at: float  # target time the POST was sent (seconds)
+    answered_at: float  # target time its answer arrived (seconds)
     label: str = ""
     #: whether the request met the documented request formats (generated negative data does not)
     documented: bool = True
@@ -81,23 +81,23 @@ class Task:
         return self.request_id if len(self.request_id) <= 12 else self.request_id[:8] + "…"
 
 
-def classify(answer: Answer) -> Kind:
+def classify(answer: Answer) -> AnswerKind:
     if answer.status_code == 429:
-        return Kind.THROTTLED  # documented: back off and retry; a throttled read hands out nothing
+        return AnswerKind.THROTTLED  # documented: back off and retry; a throttled read hands out nothing
     body = answer.json
     if isinstance(body, dict):
         status = body.get("status")
         if status == "processing":
-            return Kind.PROCESSING
+            return AnswerKind.PROCESSING
         if status == "unknown":
-            return Kind.UNKNOWN
+            return AnswerKind.UNKNOWN
         if status == "completed" and "transaction" not in body:
-            return Kind.COMPLETED
+            return AnswerKind.COMPLETED
     if answer.status_code == 200:
-        return Kind.RESULT
+        return AnswerKind.RESULT
     if answer.status_code == 404 and not (isinstance(body, dict) and ("message" in body or "response" in body)):
-        return Kind.UNKNOWN
-    return Kind.ERROR
+        return AnswerKind.UNKNOWN
+    return AnswerKind.ERROR
 
 
 def show(answer: Answer) -> str:
@@ -133,35 +133,35 @@ class TaskModel:
     # --- time windows ---------------------------------------------------------------
     def kept(self, at: float) -> bool:
         """Whether a 200 result must still be there at target time ``at``."""
-        return at < self.task.created_lo + self.retention - self.slack
+        return at < self.task.sent_at + self.retention - self.slack
 
     def expired(self, at: float) -> bool:
         """Whether both URLs must answer 404 unknown at target time ``at``."""
-        return at >= self.task.created_hi + self.retention + self.slack
+        return at >= self.task.answered_at + self.retention + self.slack
 
     @property
     def done(self) -> bool:
         return self.seen_completed or self.result is not None or self.deliveries > 0
 
     # --- observation ----------------------------------------------------------------
-    def observe(self, url: str, answer: Answer, at: float) -> Kind:
+    def observe(self, url: str, answer: Answer, at: float) -> AnswerKind:
         """Check one answer from the status (``url="status"``) or result URL at target time ``at``."""
         kind = classify(answer)
         self.history.append(f"{url}: {show(answer)}")
         where = f"{url}_url of task {self.task.request_id}"
-        if kind is Kind.THROTTLED:
+        if kind is AnswerKind.THROTTLED:
             return kind
         if self.expired(at):
-            if kind is not Kind.UNKNOWN:
+            if kind is not AnswerKind.UNKNOWN:
                 checks.retention_expiry(answer, where, self.retention, self.history)
             checks.unknown_404(answer, self.task.request_id, where)
             return kind
         handler = {
-            Kind.PROCESSING: self._processing,
-            Kind.COMPLETED: self._completed,
-            Kind.UNKNOWN: self._unknown,
-            Kind.RESULT: self._result,
-            Kind.ERROR: self._error,
+            AnswerKind.PROCESSING: self._processing,
+            AnswerKind.COMPLETED: self._completed,
+            AnswerKind.UNKNOWN: self._unknown,
+            AnswerKind.RESULT: self._result,
+            AnswerKind.ERROR: self._error,
         }[kind]
         handler(url, answer, at, where)
         return kind
@@ -186,7 +186,7 @@ class TaskModel:
             return  # after a one-time delivery, or near the retention edge: 404 is right
         if self.task.outcome.one_time and self.result is None:
             self._once_violation(answer, where, delivered=False)
-        checks.retention_kept(answer, where, at - self.task.created_hi, self.retention, self.history)
+        checks.retention_kept(answer, where, at - self.task.answered_at, self.retention, self.history)
 
     def _result(self, url: str, answer: Answer, at: float, where: str) -> None:
         if self.deliveries:

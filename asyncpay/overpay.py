@@ -26,7 +26,7 @@ from asyncpay.checks import overpay as checks
 from asyncpay.client import Answer, GatewayClient, basic
 from asyncpay.clock import TargetClock
 from asyncpay.errors import NotVerified
-from asyncpay.lifecycle import Kind, Outcome, Task, TaskModel, show
+from asyncpay.lifecycle import AnswerKind, Outcome, Task, TaskModel, show
 from asyncpay.polling import poll
 from asyncpay.profile import OverpayTarget
 from asyncpay.recording import Recording
@@ -79,7 +79,7 @@ def base_payment(tracking_id: str, amount: int) -> dict[str, Any]:
 
 
 @dataclass
-class OverpayGateway:
+class OverpayMerchant:
     target: OverpayTarget
     client: GatewayClient
     clock: TargetClock
@@ -128,7 +128,7 @@ class OverpayGateway:
 
     def window_left(self, task: Task) -> float:
         """Seconds (target time) from now until the task's 200 result may start to expire."""
-        return task.created_lo + self.target.timing.retention - self.slack - self.clock.now()
+        return task.sent_at + self.target.timing.retention - self.slack - self.clock.now()
 
     # --- creating tasks ---------------------------------------------------------------
     def trigger(self, outcome: Outcome) -> dict[str, Any]:
@@ -152,11 +152,11 @@ class OverpayGateway:
                extra: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
                headers: dict[str, str] | None = None) -> Task:
         request = body if body is not None else self.request_body(outcome, label, extra, operation)
-        created_lo = self.clock.now()
+        sent_at = self.clock.now()
         answer = self.post(f"/async/transactions/{operation}", json_body={"request": request}, headers=headers,
                            label=f"create {label}")
-        created_hi = self.clock.now()
-        return self.task_from(answer, operation, request, outcome, created_lo, created_hi, label)
+        answered_at = self.clock.now()
+        return self.task_from(answer, operation, request, outcome, sent_at, answered_at, label)
 
     def post(self, path: str, *, headers: dict[str, str] | None = None, label: str, **options: Any) -> Answer:
         """POST to the gateway with a fresh ``RequestID`` (unless ``headers`` name one), as a careful
@@ -166,18 +166,18 @@ class OverpayGateway:
                                 label=label, **options)
 
     def task_from(self, answer: Answer, operation: str, request: dict[str, Any], outcome: Outcome,
-                  created_lo: float, created_hi: float, label: str, *, documented: bool = True) -> Task:
+                  sent_at: float, answered_at: float, label: str, *, documented: bool = True) -> Task:
         """The task an async POST answered, its URLs checked to stay on the gateway's origin."""
         body = checks.task_answer(answer, operation, api_version=self.target.api_version)
         for key in ("status_url", "response_url"):
             checks.urls_on_gateway(self.client, body[key], key)
         task = Task(str(body["request_id"]), body["status_url"], body["response_url"], operation,
-                    request, outcome, created_lo, created_hi, label, documented)
-        self.recording.event(task.request_id, "created", f"{operation} ({outcome.value})", created_hi)
+                    request, outcome, sent_at, answered_at, label, documented)
+        self.recording.event(task.request_id, "created", f"{operation} ({outcome.value})", answered_at)
         return task
 
     # --- reading ----------------------------------------------------------------------
-    def read(self, task: Task, which: str) -> tuple[Kind, Answer]:
+    def read(self, task: Task, which: str) -> tuple[AnswerKind, Answer]:
         """One read of the status (``"status"``) or result (``"result"``) URL, checked by the model.
 
         A throttled read (HTTP 429) hands out nothing, so it is made again after the wait the
@@ -191,7 +191,7 @@ class OverpayGateway:
             at = self.clock.now()
             kind = self.model(task).observe(which, answer, at)
             self.recording.event(task.request_id, f"{which}:{kind.value}", show(answer), at)
-            if kind is not Kind.THROTTLED:
+            if kind is not AnswerKind.THROTTLED:
                 break
             # Documented: on 429 back off and retry. The wait the gateway asks for, within bounds.
             wait = min(throttle.retry_after(answer.headers.get("retry-after"), attempt=attempt),
@@ -199,7 +199,7 @@ class OverpayGateway:
             if not self.clock.can_wait(wait):
                 break
             self.clock.advance(wait)
-        if kind in (Kind.RESULT, Kind.ERROR):
+        if kind in (AnswerKind.RESULT, AnswerKind.ERROR):
             self._note_result_shape(answer)
         return kind, answer
 
@@ -212,7 +212,7 @@ class OverpayGateway:
                 self.recording.shape(name)
                 return
 
-    def wait_completed(self, task: Task) -> tuple[Kind, Answer]:
+    def wait_completed(self, task: Task) -> tuple[AnswerKind, Answer]:
         """Poll the status URL until the task is no longer processing (documented: completes)."""
         timing = self.target.timing
         return poll(lambda: self.read(task, "status"), until=lambda r: not r[0].waiting, clock=self.clock,
@@ -220,7 +220,7 @@ class OverpayGateway:
                     on_timeout=checks.completes, describe=f"task {task.request_id} to complete",
                     show=lambda r: show(r[1]))
 
-    def wait_result(self, task: Task) -> tuple[Kind, Answer]:
+    def wait_result(self, task: Task) -> tuple[AnswerKind, Answer]:
         """Poll the result URL until it answers something other than processing."""
         timing = self.target.timing
         return poll(lambda: self.read(task, "result"), until=lambda r: not r[0].waiting,
@@ -228,11 +228,11 @@ class OverpayGateway:
                     interval=timing.poll_interval, on_timeout=checks.completes,
                     describe=f"the result of task {task.request_id}", show=lambda r: show(r[1]))
 
-    def outcome(self, task: Task) -> tuple[Kind, Answer]:
+    def outcome(self, task: Task) -> tuple[AnswerKind, Answer]:
         """Wait for completion on the status URL, then read the result (unless the status URL
         already delivered it): once, or again after a throttled read, which hands out nothing."""
         kind, answer = self.wait_completed(task)
-        if kind is Kind.COMPLETED:
+        if kind is AnswerKind.COMPLETED:
             kind, answer = self.wait_result(task)
         return kind, answer
 

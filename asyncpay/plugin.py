@@ -207,13 +207,13 @@ class Runtime:
         if self.profile.overpay is None:
             raise NotVerified("overpay.task-answer", "the profile has no [overpay] target")
         if self._overpay is None:
-            from asyncpay.overpay import OverpayGateway, make_client
+            from asyncpay.overpay import OverpayMerchant, make_client
             target = self.profile.overpay
             if target.embedded:
                 target.base_url = self.mock_url()
             client = make_client(target, self.redactor)
             self._closers.append(client.close)
-            self._overpay = OverpayGateway(target, client, self.clock(target.timing, target.base_url),
+            self._overpay = OverpayMerchant(target, client, self.clock(target.timing, target.base_url),
                                            self.run_id)
         return self._overpay
 

@@ -64,10 +64,10 @@ def test_the_mock_table_version_is_refused_for_a_real_target(tmp_path: Path) -> 
 
 def test_a_gateway_view_speaks_another_version(tmp_path: Path) -> None:
     from asyncpay.clock import RealClock
-    from asyncpay.overpay import OverpayGateway
+    from asyncpay.overpay import OverpayMerchant
 
     target = load(tmp_path, TARGET + "api_version = 3\n").overpay
-    gateway = OverpayGateway(target, make_client(target, Redactor([])), RealClock(1.0), "run")
+    gateway = OverpayMerchant(target, make_client(target, Redactor([])), RealClock(1.0), "run")
     classic = speaking(gateway, 2)
     assert (classic.target.api_version, classic.client.headers) == (2, {})
     assert (gateway.target.api_version, gateway.client.headers) == (3, {"X-API-Version": "3"})

@@ -20,7 +20,7 @@ from asyncpay.checks import overpay as checks
 from asyncpay.constraints import overpay_documented_breach
 from asyncpay.fanout import fan_out
 from asyncpay.generation import batch_budget, case_strategy, openapi_schema
-from asyncpay.lifecycle import Kind, Outcome
+from asyncpay.lifecycle import AnswerKind, Outcome
 
 pytestmark = pytest.mark.overpay
 
@@ -47,7 +47,7 @@ def _one(overpay, receiver, case):
     body = None if isinstance(case.body, NotSet) else _sanitise(case.body, receiver.endpoint("overpay-generated"))
     negative = case.meta is not None and case.meta.generation.mode is GenerationMode.NEGATIVE
     breach = overpay_documented_breach(body) if negative else None
-    created_lo = overpay.clock.now()
+    sent_at = overpay.clock.now()
 
     raw = body if isinstance(body, (bytes, str)) else None
     answer = overpay.post(case.formatted_path, label="generated", json_body=None if raw is not None else body,
@@ -58,12 +58,12 @@ def _one(overpay, receiver, case):
     if not 200 <= answer.status_code < 300:
         return
     request = body["request"] if isinstance(body, dict) and isinstance(body.get("request"), dict) else {}
-    task = overpay.task_from(answer, operation, request, Outcome.ANY, created_lo, overpay.clock.now(), "generated",
+    task = overpay.task_from(answer, operation, request, Outcome.ANY, sent_at, overpay.clock.now(), "generated",
                              documented=not negative)
     kind, result = overpay.wait_result(task)  # the lifecycle model checks every answer on the way
     if breach:
-        checks.invalid_rejected(breach, processed=result if kind is Kind.RESULT else None)
-    if kind is Kind.ERROR:
+        checks.invalid_rejected(breach, processed=result if kind is AnswerKind.RESULT else None)
+    if kind is AnswerKind.ERROR:
         for _ in overpay.planned_reads(task, 1, step=0.1):
             overpay.read(task, "result")  # the model: a one-time error is not handed out twice
 

@@ -23,7 +23,7 @@ from hypothesis.stateful import (
 from asyncpay.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
-from asyncpay.lifecycle import Kind, Outcome
+from asyncpay.lifecycle import AnswerKind, Outcome
 from asyncpay.overpay import OPERATION_TYPES
 
 pytestmark = pytest.mark.overpay
@@ -54,12 +54,12 @@ def lifecycle_machine(gateway):
             except NotVerified:
                 return  # this gateway does not honour the trigger: nothing to hold the task to
             model = gateway.model(task)
-            elapsed = clock.now() - task.created_hi
-            if kind is Kind.PROCESSING and elapsed > timing.processing_timeout:
+            elapsed = clock.now() - task.answered_at
+            if kind is AnswerKind.PROCESSING and elapsed > timing.processing_timeout:
                 checks.completes(f"task {task.request_id} to complete", timing.processing_timeout, elapsed,
                                  list(model.history))
             transaction = transaction_of(answer.json)
-            if kind is Kind.RESULT and isinstance(transaction, dict):
+            if kind is AnswerKind.RESULT and isinstance(transaction, dict):
                 checks.result_matches_request(transaction, task.request, OPERATION_TYPES[task.operation],
                                               f"the result of task {task.request_id}")
 
@@ -91,8 +91,8 @@ def lifecycle_machine(gateway):
         @rule(task=tasks, edge=st.sampled_from(["before", "after"]))
         def to_retention_edge(self, task, edge):
             slack = gateway.slack
-            when = (task.created_lo + timing.retention - 2 * slack if edge == "before"
-                    else task.created_hi + timing.retention + slack)
+            when = (task.sent_at + timing.retention - 2 * slack if edge == "before"
+                    else task.answered_at + timing.retention + slack)
             step = when - clock.now()
             # In real time an edge is only waited for when it is near: the retention scenario
             # waits for a whole retention once; the machine is for interleavings.

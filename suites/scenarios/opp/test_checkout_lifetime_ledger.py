@@ -36,6 +36,7 @@ def test_pending_checkout_expiry_from_an_earlier_run(checkout, entry, request):
         raise Deferred("opp.checkout-lifetime", f"checkout {data['id']} is due at {ledger.iso(entry.due)}",
                        due=entry.due, data=data)
     request.node.stash[RESOLVES] = entry.id
-    earlier = Checkout(data["id"], {}, {}, "ledger", data["created_lo"], data["created_hi"], "", "")
+    earlier = Checkout(data["id"], {}, {}, "ledger", data.get("sent_at", data.get("created_lo")),
+                       data.get("answered_at", data.get("created_hi")), "", "")
 
     checkout.check_expired(earlier)

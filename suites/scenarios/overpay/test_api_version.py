@@ -6,7 +6,7 @@ import pytest
 from asyncpay.api_versions import speaking, transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.checks.api_version import answer_in_version
-from asyncpay.lifecycle import Kind, Outcome
+from asyncpay.lifecycle import AnswerKind, Outcome
 
 pytestmark = pytest.mark.overpay
 
@@ -19,7 +19,7 @@ def test_every_answer_is_in_the_version_asked_for(overpay, version):
 
     kind, answer = gateway.outcome(task)  # the lifecycle model holds the result to that version
 
-    assert kind is Kind.RESULT, answer.summary()
+    assert kind is AnswerKind.RESULT, answer.summary()
     answer_in_version(answer.json, api_version=version, kind="result-payment", rule="overpay.result-shape",
                       what=f"the v{version} result of task {task.request_id}")
     transaction = transaction_of(answer.json)
@@ -35,6 +35,6 @@ def test_validation_error_is_in_the_version_asked_for(overpay, version):
 
     kind, answer = gateway.outcome(task)
 
-    assert kind is Kind.ERROR, answer.summary()  # the lifecycle model names the rule of any other answer
+    assert kind is AnswerKind.ERROR, answer.summary()  # the lifecycle model names the rule of any other answer
     answer_in_version(answer.json, api_version=version, kind="error", rule="overpay.result-shape",
                       what=f"the v{version} error result of task {task.request_id}")

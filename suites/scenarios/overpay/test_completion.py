@@ -2,7 +2,7 @@
 
 import pytest
 
-from asyncpay.lifecycle import Kind, Outcome
+from asyncpay.lifecycle import AnswerKind, Outcome
 
 pytestmark = pytest.mark.overpay
 
@@ -16,8 +16,9 @@ def test_task_completes_and_stays_completed(overpay):
     # Later reads, planned inside the retention window: the model fails any going back.
     for _ in overpay.planned_reads(task, 3):
         again, answer = overpay.read(task, "status")
-        assert again in (Kind.COMPLETED, Kind.RESULT, Kind.UNKNOWN, Kind.THROTTLED), answer.summary()
-    assert kind in (Kind.COMPLETED, Kind.RESULT)
+        assert again in (AnswerKind.COMPLETED, AnswerKind.RESULT, AnswerKind.UNKNOWN, AnswerKind.THROTTLED), \
+            answer.summary()
+    assert kind in (AnswerKind.COMPLETED, AnswerKind.RESULT)
 
 
 @pytest.mark.rule("overpay.completes", "overpay.no-going-back")
@@ -27,6 +28,6 @@ def test_result_url_alone_reaches_the_result(overpay):
 
     kind, answer = overpay.wait_result(task)
 
-    assert kind is Kind.RESULT, answer.summary()
+    assert kind is AnswerKind.RESULT, answer.summary()
     for _ in overpay.planned_reads(task, 1):
         overpay.read(task, "status")  # the model: completed or the result, never processing

@@ -5,7 +5,7 @@ The lifecycle model holds every read to "once": a second delivery, or none at al
 
 import pytest
 
-from asyncpay.lifecycle import Kind, Outcome
+from asyncpay.lifecycle import AnswerKind, Outcome
 
 pytestmark = pytest.mark.overpay
 
@@ -34,7 +34,7 @@ def test_validation_error_returned_once_via_result_url_only(overpay):
     kind, _ = overpay.wait_result(task)
     _read_again(overpay, task)
 
-    assert kind in (Kind.ERROR, Kind.UNKNOWN)
+    assert kind in (AnswerKind.ERROR, AnswerKind.UNKNOWN)
     assert overpay.model(task).deliveries == 1
 
 

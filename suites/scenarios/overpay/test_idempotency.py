@@ -8,7 +8,7 @@ import pytest
 from asyncpay.api_versions import transaction_of
 from asyncpay.checks import idempotency
 from asyncpay.errors import NotVerified
-from asyncpay.lifecycle import Kind, Outcome
+from asyncpay.lifecycle import AnswerKind, Outcome
 from asyncpay.polling import poll
 
 pytestmark = pytest.mark.overpay
@@ -16,17 +16,17 @@ pytestmark = pytest.mark.overpay
 
 def _send(overpay, body, key, label, *, repeat=False):
     """POST the same request body with ``RequestID: key``; the task it was answered with."""
-    created_lo = overpay.clock.now()
+    sent_at = overpay.clock.now()
     answer = overpay.client.send("POST", "/async/transactions/payments", json_body={"request": body},
                                  headers={idempotency.HEADER: key}, label=label)
     if repeat:
         idempotency.repeat_answered_as_task(answer, key, "POST /async/transactions/payments")
-    return overpay.task_from(answer, "payments", body, Outcome.SUCCESSFUL, created_lo, overpay.clock.now(), label)
+    return overpay.task_from(answer, "payments", body, Outcome.SUCCESSFUL, sent_at, overpay.clock.now(), label)
 
 
 def _attempt(overpay, task, key):
     kind, answer = overpay.outcome(task)  # every read held to the lifecycle model
-    transaction = transaction_of(answer.json) if kind is Kind.RESULT else None
+    transaction = transaction_of(answer.json) if kind is AnswerKind.RESULT else None
     if transaction is None:
         raise NotVerified("overpay.idempotent-request",
                           f"the successful test trigger gave no transaction ({answer.summary()}); "

@@ -5,7 +5,7 @@ import pytest
 from asyncpay.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
-from asyncpay.lifecycle import Kind, Outcome
+from asyncpay.lifecycle import AnswerKind, Outcome
 from asyncpay.polling import poll
 
 pytestmark = pytest.mark.overpay
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.overpay
 def test_incomplete_reaches_final_state_via_tracking_query(overpay):
     task = overpay.create(Outcome.INCOMPLETE, label="incomplete")
     kind, answer = overpay.outcome(task)
-    if kind is not Kind.RESULT:
+    if kind is not AnswerKind.RESULT:
         raise NotVerified("overpay.incomplete-final", f"the 3-D Secure trigger gave {answer.summary()}")
     transaction = transaction_of(answer.json)
     if transaction["status"] != "incomplete":

@@ -3,7 +3,7 @@
 import pytest
 
 from asyncpay.checks import overpay as checks
-from asyncpay.lifecycle import Kind, Outcome
+from asyncpay.lifecycle import AnswerKind, Outcome
 
 pytestmark = pytest.mark.overpay
 
@@ -18,16 +18,16 @@ BREACHES = {
 @pytest.mark.parametrize("breach", list(BREACHES))
 def test_documented_constraint_breach_is_refused(overpay, breach):
     body = overpay.request_body(Outcome.SUCCESSFUL, "invalid", BREACHES[breach])
-    created_lo = overpay.clock.now()
+    sent_at = overpay.clock.now()
 
     answer = overpay.post("/async/transactions/payments", json_body={"request": body}, label=f"POST with {breach}")
 
     if 400 <= answer.status_code < 500 and answer.status_code not in (401, 403):
         checks.invalid_rejected(breach, processed=None, refusal=answer, api_version=overpay.target.api_version)
         return
-    task = overpay.task_from(answer, "payments", body, Outcome.ANY, created_lo, overpay.clock.now(), "invalid",
+    task = overpay.task_from(answer, "payments", body, Outcome.ANY, sent_at, overpay.clock.now(), "invalid",
                              documented=False)
     kind, result = overpay.wait_result(task)
-    checks.invalid_rejected(breach, processed=result if kind is Kind.RESULT else None)
+    checks.invalid_rejected(breach, processed=result if kind is AnswerKind.RESULT else None)
     for _ in overpay.planned_reads(task, 1):
         overpay.read(task, "result")  # the model: the one-time error is not handed out again

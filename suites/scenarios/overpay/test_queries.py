@@ -6,7 +6,7 @@ import pytest
 
 from asyncpay.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
-from asyncpay.lifecycle import Kind, Outcome
+from asyncpay.lifecycle import AnswerKind, Outcome
 
 pytestmark = pytest.mark.overpay
 
@@ -15,7 +15,7 @@ def completed(overpay):
     """A task followed to its 200 result, and the transaction in it."""
     task = overpay.create(Outcome.SUCCESSFUL, label="queries")
     kind, answer = overpay.outcome(task)
-    assert kind is Kind.RESULT, answer.summary()
+    assert kind is AnswerKind.RESULT, answer.summary()
     return task, transaction_of(answer.json)
 
 

@@ -5,7 +5,7 @@ import pytest
 from asyncpay.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
-from asyncpay.lifecycle import Kind, Outcome
+from asyncpay.lifecycle import AnswerKind, Outcome
 from asyncpay.overpay import OPERATION_TYPES
 
 pytestmark = pytest.mark.overpay
@@ -21,7 +21,7 @@ def test_result_answers_the_request(overpay, operation, outcome):
 
     kind, answer = overpay.outcome(task)  # the model holds the answer to its contract
 
-    assert kind is Kind.RESULT, answer.summary()
+    assert kind is AnswerKind.RESULT, answer.summary()
     kind_name = OPERATION_TYPES[operation]
     checks.result_shape(answer.json, f"task {task.request_id}", kind=f"result-{kind_name}",
                         api_version=overpay.target.api_version)
@@ -37,7 +37,7 @@ def test_result_answers_the_request(overpay, operation, outcome):
 def test_200_result_reads_the_same_every_time(overpay):
     task = overpay.create(Outcome.SUCCESSFUL, label="stable")
     kind, first = overpay.outcome(task)
-    assert kind is Kind.RESULT, first.summary()
+    assert kind is AnswerKind.RESULT, first.summary()
 
     # Up to three more reads, all inside the retention window; the model compares each with the
     # first and fails result-stable on any difference.

@@ -3,7 +3,7 @@
 import pytest
 
 from asyncpay.errors import Deferred, NotVerified
-from asyncpay.lifecycle import Kind, Outcome
+from asyncpay.lifecycle import AnswerKind, Outcome
 
 pytestmark = pytest.mark.overpay
 
@@ -13,10 +13,10 @@ def test_result_kept_for_retention_then_unknown_on_both_urls(overpay):
     retention = overpay.target.timing.retention
     task = overpay.create(Outcome.SUCCESSFUL, label="retention")
     kind, first = overpay.outcome(task)
-    assert kind is Kind.RESULT, first.summary()
+    assert kind is AnswerKind.RESULT, first.summary()
 
     slack = overpay.slack
-    expiry = task.created_hi + retention + slack
+    expiry = task.answered_at + retention + slack
     if not overpay.clock.can_wait(expiry - overpay.clock.now()):
         raise Deferred("overpay.retention-expiry",
                        f"task {task.request_id} expires {expiry - overpay.clock.now():.0f} s from now "
@@ -24,12 +24,12 @@ def test_result_kept_for_retention_then_unknown_on_both_urls(overpay):
                        due=expiry,
                        data={"gateway": "overpay", "base_url": overpay.target.base_url,
                              "request_id": task.request_id, "status_url": task.status_url,
-                             "response_url": task.response_url, "created_lo": task.created_lo,
-                             "created_hi": task.created_hi, "retention": retention})
+                             "response_url": task.response_url, "sent_at": task.sent_at,
+                             "answered_at": task.answered_at, "retention": retention})
 
     # Just before the retention ends (counted from creation): still there on both URLs, if the
     # window leaves room for it; the model fails retention-kept on a 404 inside the window.
-    before = task.created_lo + retention - 2 * slack
+    before = task.sent_at + retention - 2 * slack
     if before <= overpay.clock.now():
         raise NotVerified("overpay.retention-kept", f"processing took the whole retention window "
                           f"({retention:g} s); nothing is left to check before it ends")

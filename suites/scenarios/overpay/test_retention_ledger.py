@@ -37,7 +37,8 @@ def test_pending_expiry_from_an_earlier_run(overpay, entry, request):
                       f"{ledger.iso(entry.due)}", due=entry.due, data=data)
     request.node.stash[RESOLVES] = entry.id
     task = Task(data["request_id"], data["status_url"], data["response_url"], "payments", {},
-                Outcome.SUCCESSFUL, data["created_lo"], data["created_hi"], "ledger")
+                Outcome.SUCCESSFUL, data.get("sent_at", data.get("created_lo")),
+                data.get("answered_at", data.get("created_hi")), "ledger")
     model = TaskModel(task, data["retention"], overpay.slack)
     overpay.models[task.request_id] = model
     for which in ("status", "result"):

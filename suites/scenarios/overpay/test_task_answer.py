@@ -2,7 +2,7 @@
 
 import pytest
 
-from asyncpay.lifecycle import Kind, Outcome
+from asyncpay.lifecycle import AnswerKind, Outcome
 
 pytestmark = pytest.mark.overpay
 
@@ -14,4 +14,5 @@ def test_async_post_answers_with_a_processing_task(overpay, operation):
 
     kind, answer = overpay.read(task, "status")  # the model holds the first status answer to its shape
 
-    assert kind in (Kind.PROCESSING, Kind.COMPLETED, Kind.RESULT, Kind.THROTTLED), answer.summary()
+    assert kind in (AnswerKind.PROCESSING, AnswerKind.COMPLETED, AnswerKind.RESULT, AnswerKind.THROTTLED), \
+        answer.summary()

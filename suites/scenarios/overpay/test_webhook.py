@@ -6,7 +6,7 @@ from asyncpay import webhooks
 from asyncpay.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
-from asyncpay.lifecycle import Kind, Outcome
+from asyncpay.lifecycle import AnswerKind, Outcome
 from asyncpay.polling import await_delivery
 
 pytestmark = pytest.mark.overpay
@@ -20,7 +20,7 @@ def test_webhook_arrives_authenticated_with_the_result(overpay, receiver):
     hook = receiver.endpoint("overpay-webhook")
     task = overpay.create(Outcome.SUCCESSFUL, label="webhook", extra={"notification_url": hook})
     kind, result = overpay.outcome(task)
-    assert kind is Kind.RESULT, result.summary()
+    assert kind is AnswerKind.RESULT, result.summary()
     transaction = transaction_of(result.json)
 
     path = hook[len(receiver.public_url):]
