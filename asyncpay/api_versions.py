@@ -14,8 +14,9 @@ the other version's shape.
 
 >>> contract_for(3, "result-payment"), contract_for(2, "result-payment")
 ('overpay/v3-result-payment', 'overpay/result-payment')
->>> transaction_of({"uid": "1-ab", "status": "successful", "code": "S.0000"})["uid"]
-'1-ab'
+>>> v3 = {"uid": "1-ab", "amount": 100, "status": "successful", "code": "S.0000"}
+>>> transaction_of(v3)["uid"], transaction_of({"transaction": v3})["uid"]
+('1-ab', '1-ab')
 """
 
 from __future__ import annotations

@@ -10,10 +10,12 @@ the bearer token is never attached to the shopper's request.
 
 Times are on the target's clock (virtual on the embedded mock), in seconds.
 
->>> checkout = shop.prepare(label="flow")
->>> back = shop.shopper_pays(checkout)
->>> payment = shop.status(checkout, back.resource_path)
->>> resource_path = shop.next_notification(checkout)
+Usage (against an OPP target)::
+
+    checkout = shop.prepare(label="flow")
+    back = shop.shopper_pays(checkout)
+    payment = shop.status(checkout, back.resource_path)
+    resource_path = shop.next_notification(checkout)
 """
 
 from __future__ import annotations
@@ -78,7 +80,9 @@ class ShopperReturn:
 class CheckoutMerchant:
     """The shop (with the OPP target's credentials) and its shopper (with none).
 
-    >>> shop = CheckoutMerchant(opp)
+    Usage (``opp`` is the session's :class:`~asyncpay.opp.OppMerchant`)::
+
+        shop = CheckoutMerchant(opp)
     """
 
     opp: OppMerchant

@@ -16,8 +16,10 @@ marks safe to repeat (``repeatable=True``: a status read, a query) or to a POST 
 profile's ``max_wait`` (see :mod:`asyncpay.throttle`); every attempt is recorded. A one-time
 result read twice by accident would be a false alarm, so result reads are never repeated.
 
->>> client = GatewayClient("https://gateway.overpay.io", auth=basic("361", "secret"), timeout=10)
->>> answer = client.send("GET", "/transactions/abc", rule="overpay.uid-query")
+Usage::
+
+    client = GatewayClient("https://gateway.overpay.io", auth=basic("361", "secret"), timeout=10)
+    answer = client.send("GET", "/transactions/abc", rule="overpay.uid-query")
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ the network. ``contracts/opp/result-codes.json`` is data too: OPP's documented r
 
 >>> problems("overpay/task", {"status": "processing", "request_id": "10203"})
 ["at $: 'response_url' is a required property", "at $: 'status_url' is a required property"]
->>> check("opp/payment", body, rule="opp.payment-answer", what="the POST /v1/payments answer")
+>>> task = {"status": "processing", "request_id": "10203",
+...         "status_url": "https://gw.test/s/10203", "response_url": "https://gw.test/r/10203"}
+>>> check("overpay/task", task, rule="overpay.task-answer", what="the POST answer")  # conforms
 
 ``openapi_document`` and ``bundle`` give self-contained copies (every ``$ref`` local) for tools
 that cannot follow references between files, such as schemathesis' ``from_dict``.
@@ -167,7 +169,12 @@ def conforms(name: str, instance: Any) -> bool:
 def check(name: str, instance: Any, *, rule: str, what: str) -> None:
     """Raise :class:`ContractViolation` for ``rule`` unless ``instance`` conforms to ``name``.
 
-    >>> check("overpay/task", body, rule="overpay.task-answer", what="the POST answer")
+    >>> check("overpay/task", {"status": "processing"}, rule="overpay.task-answer",
+    ...       what="the POST answer")
+    Traceback (most recent call last):
+    ...
+    asyncpay.errors.ContractViolation: [overpay.task-answer] the POST answer does not conform to contract overpay/task
+    ...
     """
     found = problems(name, instance)
     if not found:
@@ -258,7 +265,10 @@ def bundle(name: str) -> dict[str, Any]:
     Every ``$ref`` in the copy is local (``#/$defs/overpay.transaction``), so tools without a
     registry can use it:
 
-    >>> jsonschema.validate(body, bundle("overpay/task"))
+    >>> import jsonschema
+    >>> task = {"status": "processing", "request_id": "10203",
+    ...         "status_url": "https://gw.test/s/10203", "response_url": "https://gw.test/r/10203"}
+    >>> jsonschema.validate(task, bundle("overpay/task"))
     """
     bundler = _Bundler("#/$defs", key=lambda used: used.replace("/", "."))
     root = bundler.place(f"{ID_BASE}{_known(name)}.json")
@@ -275,7 +285,9 @@ def bundle(name: str) -> dict[str, Any]:
 def openapi_document(gateway: Literal["overpay", "opp"]) -> dict[str, Any]:
     """``contracts/<gateway>.openapi.yaml`` with the contracts it uses in ``components/schemas``.
 
+    >>> import schemathesis
     >>> schemathesis.openapi.from_dict(openapi_document("opp"))
+    <OpenApiSchema for Open Payment Platform (OPP)...>
     """
     if gateway not in GATEWAYS:
         raise HarnessError(f"no OpenAPI document for gateway {gateway!r}; known: {', '.join(GATEWAYS)}")

@@ -10,7 +10,12 @@ documented message shape, every JSON path seen in the gateway's answers and its 
 * fields that are new, vanished or changed type, per shape seen in both runs;
 * checks slower (or faster) by more than :data:`SLOWER_RATIO` *and* :data:`SLOWER_SECONDS`.
 
->>> drift = compare(summary, load_baseline(Path("reports/runs/3f2a9c1d0e.json")))
+The baseline is usually ``load_baseline(Path("reports/runs/<run_id>.json"))``:
+
+>>> test = "suites/scenarios/overpay/test_result.py::test_200_result_reads_the_same_every_time"
+>>> before = {"checks": [{"test": test, "verdict": "passed", "duration": 0.4}]}
+>>> now = {"checks": [{"test": test, "verdict": "failed", "duration": 0.4, "message": "..."}]}
+>>> drift = compare(now, before)
 >>> drift["checks"]["regressed"]
 [{'test': 'suites/scenarios/overpay/test_result.py::test_200_result_reads_the_same_every_time', ...}]
 """
@@ -133,6 +138,11 @@ def field_inventory(records: Iterable[CheckRecord]) -> Inventory:
     ``recording.shapes``); answers of checks that validated none, or that sent generated
     requests (:data:`GENERATED_RULES`), are not listed.
 
+    >>> from asyncpay.verdicts import Verdict
+    >>> answer = {"transaction": {"uid": "1-a", "status": "successful", "amount": 100,
+    ...                           "currency": "USD", "credit_card": {"last_4": "0000"}}}
+    >>> records = [CheckRecord("t::a", [], Verdict.PASSED, recording={
+    ...     "shapes": {"overpay/result": 1}, "exchanges": [{"response_body": json.dumps(answer)}]})]
     >>> field_inventory(records)["overpay/result"]["transaction.credit_card.last_4"]
     ['string']
     """

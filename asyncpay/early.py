@@ -13,9 +13,11 @@ variable the clients record into), and shares no state with the others but the g
 are safe to share. Anything else runs in order, as usual. On the mock's virtual clock waiting is
 free, so nothing starts early; under pytest-xdist each worker runs its tests in order.
 
->>> early = EarlyStarts(provide=lambda name: runtime.fixture(name), limit=32)
->>> early.start(session.items)          # at the first asyncpay test
->>> early.join(item, timeout=600)       # in pytest_pyfunc_call: raises what the body raised
+Usage (in the plugin's hooks)::
+
+    early = EarlyStarts(provide=lambda name: runtime.fixture(name), limit=32)
+    early.start(session.items)          # at the first asyncpay test
+    early.join(item, timeout=600)       # in pytest_pyfunc_call: raises what the body raised
 """
 
 from __future__ import annotations

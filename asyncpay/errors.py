@@ -51,6 +51,12 @@ class ContractViolation(AssertionError):
 
     >>> raise ContractViolation("overpay.unknown-404", "unknown request_id answers 404",
     ...     expected="HTTP 404", received="HTTP 200")
+    Traceback (most recent call last):
+    ...
+    asyncpay.errors.ContractViolation: [overpay.unknown-404] unknown request_id answers 404
+    Documented: A request_id not in the system answers HTTP 404 ...
+    Expected:   HTTP 404
+    Received:   HTTP 200
     """
 
     def __init__(

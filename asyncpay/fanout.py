@@ -5,7 +5,18 @@ times; following them together costs about one. On the mock's virtual clock time
 when a check moves it, so concurrent checks would move it for each other: there the items run
 in order, which costs nothing.
 
->>> fan_out(check_one, cases, concurrent=not gateway.clock.virtual)
+In a suite: ``fan_out(check_one, cases, concurrent=not gateway.clock.virtual)``.
+
+>>> fan_out(lambda n: n * n, [1, 2, 3], concurrent=True)      # results in item order
+[1, 4, 9]
+>>> def check_one(n):
+...     if n % 2 == 0:
+...         raise AssertionError(f"case {n} failed")
+...     return n
+>>> fan_out(check_one, [1, 2, 3, 4], concurrent=True)        # the first failing item's error
+Traceback (most recent call last):
+...
+AssertionError: case 2 failed
 """
 
 from __future__ import annotations

@@ -5,9 +5,17 @@ A check that can only be made later (a 24 h retention on a real sandbox) raises
 end of the run :func:`update` adds an entry for it; a later run loads the ledger, re-checks the
 entries that are due and names the entry it settled (``resolves``), and the entry is dropped.
 
->>> entries = load(Path("reports/ledger.json"))
+>>> import tempfile, time
+>>> folder = tempfile.TemporaryDirectory()
+>>> path = Path(folder.name) / "ledger.json"            # a run's reports/ledger.json
+>>> save(path, [LedgerEntry("a1", "overpay.retention-expiry", "t::expiry", due=time.time() - 60,
+...                         data={"request_id": "7c6b9b72-fa07-4d51-b574-998b29d2d2a8"}),
+...             LedgerEntry("b2", "overpay.retention-expiry", "t::expiry", due=time.time() + 86400,
+...                         data={"request_id": "0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"})])
+>>> entries = load(path)
 >>> [e.data["request_id"] for e in entries if e.is_due(time.time())]
 ['7c6b9b72-fa07-4d51-b574-998b29d2d2a8']
+>>> folder.cleanup()
 """
 
 from __future__ import annotations

@@ -6,8 +6,10 @@ its *configured* server with its own token. A ``resourcePath`` that would leave 
 a violation and is never requested. Status reads are spaced (live systems allow 2 a minute per
 payment) and back off on HTTP 429 / ``800.120.100``.
 
->>> payment = opp.pay("pending", label="flow")
->>> final = opp.follow_to_final(payment)
+Usage (against an OPP target)::
+
+    payment = opp.pay("pending", label="flow")
+    final = opp.follow_to_final(payment)
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ owns ``--profile``). Its twins follow the same name: ini key ``asyncpay_NAME`` (
 ``tox.ini`` or ``[tool.pytest.ini_options]``), variable ``ASYNCPAY_NAME`` (dashes become underscores).
 A value is taken from the command line, else the environment, else the ini file, else the default.
 
->>> value(config, "reports_dir")
-PosixPath('reports')
+Usage (``config`` is pytest's, with nothing set: the default)::
+
+    value(config, "reports_dir")            # PosixPath('reports')
 
 A new option is one more ``Option`` in ``OPTIONS``; the plugin registers it, ``--help`` lists it and
 ``value(config, name)`` reads it from whichever source set it.

@@ -3,8 +3,10 @@
 Creates tasks with the documented request shape, follows the URLs the gateway returned (never
 building them where the gateway gave one), and puts every answer through the lifecycle model.
 
->>> task = gateway.create(Outcome.SUCCESSFUL)
->>> done = gateway.wait_result(task)
+Usage (against an Overpay target)::
+
+    task = gateway.create(Outcome.SUCCESSFUL)
+    done = gateway.wait_result(task)
 """
 
 from __future__ import annotations

@@ -1,8 +1,29 @@
 """Deadline-based polling on the target's clock, with capped backoff and a history on timeout.
 
->>> answer = poll(read_status, until=lambda a: a.json["status"] != "processing",
-...               clock=clock, timeout=60, interval=1, on_timeout=checks.completes,
-...               describe="task a2ac… to complete")
+In a suite::
+
+    answer = poll(read_status, until=lambda a: a.json["status"] != "processing",
+                  clock=clock, timeout=60, interval=1, on_timeout=checks.completes,
+                  describe="task a2ac… to complete")
+
+With a virtual clock of its own (the mock's moves the same way, through its control route):
+
+>>> from asyncpay.checks.overpay import completes
+>>> class Clock:
+...     virtual, t = True, 0.0
+...     def now(self): return self.t
+...     def advance(self, seconds): self.t += seconds
+...     def can_wait(self, seconds): return True
+>>> statuses = iter(["processing", "processing", "successful"])
+>>> poll(lambda: next(statuses), until=lambda s: s != "processing", clock=Clock(), timeout=60,
+...      interval=1, on_timeout=completes, describe="task a2ac… to complete")
+'successful'
+>>> poll(lambda: "processing", until=lambda s: s != "processing", clock=Clock(), timeout=60,
+...      interval=1, on_timeout=completes, describe="task a2ac… to complete")
+Traceback (most recent call last):
+...
+asyncpay.errors.ContractViolation: [overpay.completes] timed out waiting for task a2ac… to complete
+...
 """
 
 from __future__ import annotations

@@ -3,9 +3,22 @@
 A profile is a TOML file (see the README). No profile means the embedded mock gateway for both
 gateways, on a virtual clock. Credentials are only ever read from environment variables.
 
->>> profile = load_profile(Path("sandbox.toml"))
->>> profile.overpay.base_url
-'https://gateway.overpay.io'
+>>> import tempfile
+>>> folder = tempfile.TemporaryDirectory()
+>>> path = Path(folder.name) / "sandbox.toml"
+>>> _ = path.write_text('''
+... [overpay]
+... base_url = "https://gateway.overpay.io"
+... shop_id_env = "EXAMPLE_OVERPAY_SHOP_ID"
+... secret_key_env = "EXAMPLE_OVERPAY_SECRET_KEY"
+... ''')
+>>> os.environ.update(EXAMPLE_OVERPAY_SHOP_ID="361", EXAMPLE_OVERPAY_SECRET_KEY="s3cret-value")
+>>> profile = load_profile(path)
+>>> profile.overpay.base_url, profile.overpay.shop_id, profile.opp
+('https://gateway.overpay.io', '361', None)
+>>> for name in ("EXAMPLE_OVERPAY_SHOP_ID", "EXAMPLE_OVERPAY_SECRET_KEY"):
+...     del os.environ[name]
+>>> folder.cleanup()
 """
 
 from __future__ import annotations

@@ -7,9 +7,18 @@ misbehaves (a reset, headers that never end): that is the suites' business, not 
 Refused connections, unknown hosts, failed TLS handshakes and connect timeouts stop the run with
 one line.
 
+>>> import dataclasses, socket
+>>> from asyncpay.profile import embedded_profile
+>>> with socket.socket() as unused:                 # a loopback port nobody listens on
+...     unused.bind(("127.0.0.1", 0))
+...     port = unused.getsockname()[1]
+>>> profile = embedded_profile()
+>>> profile.overpay = dataclasses.replace(profile.overpay, base_url=f"http://127.0.0.1:{port}",
+...                                       embedded=False)
 >>> check_reachable(profile)
 Traceback (most recent call last):
-asyncpay.errors.HarnessError: overpay gateway http://127.0.0.1:9 cannot be reached: connection ...
+...
+asyncpay.errors.HarnessError: overpay gateway http://127.0.0.1:.../ cannot be reached: connection refused ...
 """
 
 from __future__ import annotations

@@ -8,12 +8,15 @@ retry). Suites give each payment its own :meth:`Receiver.endpoint` URL and match
 It is built for hostile senders: bodies are capped (413, recorded as truncated), the number of
 stored requests is capped (oldest dropped and counted), and garbage never stops the server.
 
+>>> import httpx
 >>> with Receiver() as receiver:
 ...     url = receiver.endpoint("opp-payment")      # give this to the gateway
+...     # here the gateway notifies; in this example, httpx stands in for it
+...     _ = httpx.get(url, params={"id": "8ac7a4a1", "resourcePath": "/v1/payments/8ac7a4a1"})
 ...     hit = receiver.wait_for(lambda r: r.path == urlsplit(url).path, timeout=60,
 ...                             describe=f"the notification for {url}")
 ...     hit.param("resourcePath")
-'/v1/payments/8ac7a4a1...'
+'/v1/payments/8ac7a4a1'
 """
 
 from __future__ import annotations
@@ -53,8 +56,10 @@ _WILDCARD_HOSTS = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
 class ReceivedRequest:
     """One request as it reached the receiver.
 
+    >>> hit = ReceivedRequest(method="GET", path="/hooks/opp/5f0c", query={"id": ["8ac7a4a1"]},
+    ...                       raw_query="id=8ac7a4a1", headers={}, body=b"", arrived=0.0)
     >>> hit.method, hit.path, hit.param("id")
-    ('GET', '/hooks/opp/5f0c...', '8ac7a4a1...')
+    ('GET', '/hooks/opp/5f0c', '8ac7a4a1')
     """
 
     method: str
@@ -69,8 +74,12 @@ class ReceivedRequest:
     def param(self, name: str) -> str | None:
         """The first value of a query parameter, or None.
 
-        >>> hit.param("resourcePath")
-        '/v1/payments/8ac7a4a1...'
+        >>> hit = ReceivedRequest(method="GET", path="/hooks/opp/5f0c",
+        ...                       query={"resourcePath": ["/v1/payments/8ac7a4a1"]},
+        ...                       raw_query="resourcePath=%2Fv1%2Fpayments%2F8ac7a4a1", headers={},
+        ...                       body=b"", arrived=0.0)
+        >>> hit.param("resourcePath"), hit.param("id")
+        ('/v1/payments/8ac7a4a1', None)
         """
         values = self.query.get(name)
         return values[0] if values else None
@@ -78,6 +87,9 @@ class ReceivedRequest:
     def json(self) -> Any:
         """The body parsed as JSON; ValueError if it is not JSON.
 
+        >>> hit = ReceivedRequest(method="POST", path="/hooks/overpay/5f0c", query={}, raw_query="",
+        ...                       headers={"content-type": "application/json"},
+        ...                       body=b'{"transaction": {"status": "successful"}}', arrived=0.0)
         >>> hit.json()["transaction"]["status"]
         'successful'
         """
@@ -91,9 +103,13 @@ class ReceivedRequest:
 class ReceiverTimeout(TimeoutError):
     """What a suite waited for never reached the receiver; the message lists what did.
 
-    >>> receiver.wait_for(lambda r: False, timeout=0.1)
+    >>> with Receiver() as receiver:
+    ...     receiver.wait_for(lambda r: False, timeout=0.1)
     Traceback (most recent call last):
-    ReceiverTimeout: timed out after 0.1 s waiting for a matching request at http://127.0.0.1:...
+    ...
+    asyncpay.receiver.ReceiverTimeout: timed out after 0.1 s waiting for a matching request at http://127.0.0.1:....
+    No request arrived at all.
+    Next step: ...
     """
 
     def __init__(self, describe: str, timeout: float, url: str,
@@ -196,8 +212,11 @@ class Receiver:
     ingress in front of it for a sandbox; the same as ``url`` for the embedded mock).
 
     >>> receiver = Receiver(public_url="https://hooks.example.test").start()
+    >>> receiver.url
+    'http://127.0.0.1:...'
     >>> receiver.endpoint("overpay-auth")
-    'https://hooks.example.test/hooks/overpay-auth/3f2b...'
+    'https://hooks.example.test/hooks/overpay-auth/...'
+    >>> receiver.stop()
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, public_url: str | None = None,
@@ -237,6 +256,9 @@ class Receiver:
         """Start listening (idempotent); returns the receiver.
 
         >>> receiver = Receiver().start()
+        >>> receiver.start() is receiver
+        True
+        >>> receiver.stop()
         """
         if self._server is None:
             self._server = BackgroundServer(self._app, host=self.host, port=self.port).start()
@@ -245,7 +267,13 @@ class Receiver:
     def stop(self) -> None:
         """Stop listening; recorded requests stay readable.
 
+        >>> import httpx
+        >>> receiver = Receiver().start()
+        >>> httpx.post(receiver.endpoint("opp"), content=b"{}").status_code
+        200
         >>> receiver.stop()
+        >>> [r.method for r in receiver.requests()]
+        ['POST']
         """
         if self._server is not None:
             self._server.stop()
@@ -263,8 +291,9 @@ class Receiver:
 
         Characters other than letters, digits, ``.``, ``_`` and ``-`` in the label become ``-``.
 
+        >>> receiver = Receiver(public_url="http://127.0.0.1:43125")
         >>> receiver.endpoint("opp payment")
-        'http://127.0.0.1:43125/hooks/opp-payment/9c1e0f...'
+        'http://127.0.0.1:43125/hooks/opp-payment/...'
         """
         safe = re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-") or "hook"
         return f"{self.public_url}/hooks/{safe}/{uuid.uuid4().hex}"
@@ -274,8 +303,13 @@ class Receiver:
 
         ``path`` may be an endpoint URL or its path.
 
-        >>> [r.param("id") for r in receiver.requests(url)]
-        ['8ac7a4a1...']
+        >>> import httpx
+        >>> with Receiver() as receiver:
+        ...     url = receiver.endpoint("opp-payment")
+        ...     _ = httpx.get(url, params={"id": "8ac7a4a1"})
+        ...     _ = httpx.get(receiver.endpoint("another-payment"), params={"id": "8ac7b0f2"})
+        ...     [r.param("id") for r in receiver.requests(url)]
+        ['8ac7a4a1']
         """
         with self._cond:
             snapshot = list(self._requests)
@@ -290,8 +324,12 @@ class Receiver:
 
         A predicate raising ValueError (say, ``r.json()`` on a garbage body) counts as no match.
 
-        >>> receiver.wait_for(lambda r: r.param("id") == payment_id, timeout=60,
-        ...                   describe=f"the notification for payment {payment_id}")
+        >>> import httpx
+        >>> payment_id = "8ac7a4a1"
+        >>> with Receiver() as receiver:
+        ...     _ = httpx.get(receiver.endpoint("opp"), params={"id": payment_id})  # the gateway
+        ...     receiver.wait_for(lambda r: r.param("id") == payment_id, timeout=60,
+        ...                       describe=f"the notification for payment {payment_id}")
         ReceivedRequest(method='GET', ...)
         """
         deadline = time.monotonic() + timeout
@@ -318,7 +356,12 @@ class Receiver:
 
         ``path_prefix`` may be a path or a full URL, e.g. an endpoint URL.
 
-        >>> receiver.answer_with(url, 503)     # the gateway should retry this one
+        >>> import httpx
+        >>> with Receiver() as receiver:
+        ...     url = receiver.endpoint("opp")
+        ...     receiver.answer_with(url, 503)     # the gateway should retry this one
+        ...     httpx.get(url).status_code, httpx.get(receiver.endpoint("other")).status_code
+        (503, 200)
         """
         if not 200 <= status <= 599:
             raise HarnessError(f"answer_with: status must be 200-599, got {status}")
@@ -329,7 +372,11 @@ class Receiver:
     def clear(self) -> None:
         """Forget stored requests, answer overrides and the dropped count (between tests).
 
+        >>> receiver = Receiver(public_url="https://hooks.example.test")
+        >>> receiver.answer_with("/hooks/opp", 503)
         >>> receiver.clear()
+        >>> receiver.requests(), receiver.dropped
+        ([], 0)
         """
         with self._cond:
             self._requests.clear()

@@ -7,8 +7,8 @@ numbers that pass the Luhn check to BIN + last 4, masks CVV/CVC values to ``***`
 values of password/secret/token/authorization fields — in plain text, JSON, form bodies, URLs
 and headers.
 
->>> redactor = Redactor([profile.overpay.secret_key])
->>> redactor.add_basic(profile.overpay.shop_id, profile.overpay.secret_key)
+>>> redactor = Redactor(["s3cret-value"])       # e.g. profile.overpay.secret_key
+>>> redactor.add_basic("361", "s3cret-value")    # the shop id and that secret key
 >>> redactor.json({"credit_card": {"number": "4200000000000000", "verification_value": "123"}})
 {'credit_card': {'number': '420000******0000', 'verification_value': '***'}}
 """
@@ -148,7 +148,10 @@ class Redactor:
     def add(self, *secrets: str) -> None:
         """Add exact strings to hide.
 
-        >>> redactor.add(profile.opp.token)
+        >>> redactor = Redactor()
+        >>> redactor.add("opp-token-0123")           # e.g. profile.opp.token
+        >>> redactor.text("token opp-token-0123 sent")
+        'token [redacted] sent'
         """
         with self._lock:
             self._secrets.update(s for s in secrets if s and len(s) >= _MIN_SECRET)
@@ -161,7 +164,11 @@ class Redactor:
     def add_basic(self, user: str, secret: str) -> None:
         """Hide a secret and the literal base64 of ``user:secret`` (an HTTP Basic credential).
 
-        >>> redactor.add_basic("361", profile.overpay.secret_key)
+        >>> import base64
+        >>> redactor = Redactor()
+        >>> redactor.add_basic("361", "s3cret-value")
+        >>> redactor.text(base64.b64encode(b"361:s3cret-value").decode())
+        '[redacted]'
         """
         token = base64.b64encode(f"{user}:{secret}".encode()).decode("ascii")
         self.add(secret, token)
@@ -169,6 +176,7 @@ class Redactor:
     def text(self, s: str) -> str:
         """Free text with secrets hidden, Luhn-valid card numbers and CVVs masked.
 
+        >>> redactor = Redactor()
         >>> redactor.text('{"cvv": "123"} card.number=4111111111111111')
         '{"cvv": "***"} card.number=411111******1111'
         """
@@ -198,6 +206,7 @@ class Redactor:
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """Headers with credentials hidden: ``Authorization: Basic [redacted]``, cookies blanked.
 
+        >>> redactor = Redactor()
         >>> redactor.headers({"Authorization": "Bearer abc.def", "Accept": "application/json"})
         {'Authorization': 'Bearer [redacted]', 'Accept': 'application/json'}
         """
@@ -216,6 +225,7 @@ class Redactor:
     def url(self, url: str) -> str:
         """A URL with sensitive query values and any userinfo password masked.
 
+        >>> redactor = Redactor()
         >>> redactor.url("https://gw.test/v1/payments/1?entityId=8a82&card.cvv=123")
         'https://gw.test/v1/payments/1?entityId=8a82&card.cvv=***'
         """
@@ -234,6 +244,7 @@ class Redactor:
     def json(self, obj: Any) -> Any:
         """A redacted deep copy of a JSON value; sensitive fields masked by name.
 
+        >>> redactor = Redactor()
         >>> redactor.json({"request": {"password": "x1y2z3", "pan": 4200000000000000}})
         {'request': {'password': '[redacted]', 'pan': '420000******0000'}}
         """
@@ -256,6 +267,7 @@ class Redactor:
     def form(self, body: str) -> str:
         """An ``application/x-www-form-urlencoded`` body with sensitive fields masked.
 
+        >>> redactor = Redactor()
         >>> redactor.form("card.number=4200000000000000&card.cvv=123&amount=92.00")
         'card.number=420000******0000&card.cvv=***&amount=92.00'
         """
@@ -282,6 +294,7 @@ class Redactor:
         JSON is recognised by its content type or by its first character. Non-UTF-8 bytes
         become ``<N bytes binary>``.
 
+        >>> redactor = Redactor()
         >>> redactor.body(b'{"credit_card": {"verification_value": "123"}}', "application/json")
         '{"credit_card": {"verification_value": "***"}}'
         """
@@ -395,10 +408,26 @@ class RedactingFilter(logging.Filter):
     """A logging filter that redacts each record's message, arguments and traceback.
 
     Logger-level filters do not see records propagated from child loggers, so install it on
-    the handlers:
+    the handlers.
 
-    >>> for handler in logging.getLogger().handlers:
-    ...     handler.addFilter(RedactingFilter(redactor))
+    Usage::
+
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(RedactingFilter(redactor))
+
+    On one handler:
+
+    >>> import io
+    >>> stream = io.StringIO()
+    >>> handler = logging.StreamHandler(stream)
+    >>> handler.addFilter(RedactingFilter(Redactor(["s3cret-value"])))
+    >>> log = logging.getLogger("asyncpay.redaction.example")
+    >>> log.addHandler(handler)
+    >>> log.propagate = False
+    >>> log.warning("login with %s, card 4200000000000000", "s3cret-value")
+    >>> stream.getvalue()
+    'login with [redacted], card 420000******0000\\n'
+    >>> log.removeHandler(handler)
     """
 
     def __init__(self, redactor: Redactor) -> None:

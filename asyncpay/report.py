@@ -15,10 +15,11 @@ One file set per run, overwritten by the next (``summary.json`` is also kept as
 Every string written passes the run's redactor once more, whatever was redacted when it was
 recorded: a secret that slipped into a record must still not reach a file.
 
->>> summary = write_reports(Path("reports/.evidence/3f2a9c1d0e"), Path("reports"), meta,
-...                         redactor=redactor)
->>> summary["rules"]["overpay.error-once"]["verdict"]
-'passed'
+Usage (at the end of a run, with its evidence and metadata)::
+
+    summary = write_reports(Path("reports/.evidence/3f2a9c1d0e"), Path("reports"), meta,
+                            redactor=redactor)
+    summary["rules"]["overpay.error-once"]["verdict"]       # 'passed'
 
 The reports of a run split over CI jobs are merged with ``python -m asyncpay.report merge DIR…``
 (``asyncpay.merge``).

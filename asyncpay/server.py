@@ -2,8 +2,14 @@
 
 A leaf module (it imports nothing of asyncpay): the mock gateway and the receiver both use it.
 
+>>> import httpx
+>>> from starlette.applications import Starlette
+>>> from starlette.responses import PlainTextResponse
+>>> from starlette.routing import Route
+>>> app = Starlette(routes=[Route("/health", lambda request: PlainTextResponse("ok"))])
 >>> with BackgroundServer(app) as server:
-...     httpx.get(server.url + "/health")
+...     httpx.get(server.url + "/health").text
+'ok'
 """
 
 from __future__ import annotations

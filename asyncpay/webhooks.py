@@ -118,8 +118,19 @@ def verify_content_signature(body: bytes, signature_b64: str, public_key_pem: by
     The key may be PEM or the bare base64 the shop panel shows. Any error — bad base64, bad
     key, wrong signature — gives False.
 
-    >>> verify_content_signature(body, request.headers["content-signature"], public_pem)
+    >>> from cryptography.hazmat.primitives import serialization
+    >>> from cryptography.hazmat.primitives.asymmetric import rsa
+    >>> key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    >>> private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+    ...                                 serialization.NoEncryption())
+    >>> public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+    ...                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    >>> body = b'{"transaction": {"uid": "1-ab"}}'
+    >>> headers = {"content-signature": sign_content(body, private_pem)}   # as the request came
+    >>> verify_content_signature(body, headers["content-signature"], public_pem)
     True
+    >>> verify_content_signature(body + b" ", headers["content-signature"], public_pem)
+    False
     """
     if not signature_b64:  # header absent: callers pass headers.get("content-signature")
         return False
@@ -134,6 +145,13 @@ def verify_content_signature(body: bytes, signature_b64: str, public_key_pem: by
 def sign_content(body: bytes, private_key_pem: bytes) -> str:
     """The ``Content-Signature`` value for a body: base64 of its RSA-SHA256 signature.
 
+    >>> from cryptography.hazmat.primitives import serialization
+    >>> from cryptography.hazmat.primitives.asymmetric import rsa
+    >>> key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    >>> private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+    ...                                 serialization.NoEncryption())
+    >>> public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+    ...                                            serialization.PublicFormat.SubjectPublicKeyInfo)
     >>> verify_content_signature(b"{}", sign_content(b"{}", private_pem), public_pem)
     True
     """
@@ -191,8 +209,15 @@ def decrypt_opp_webhook(body: bytes, headers: Mapping[str, str], secret_hex: str
     naming what is wrong: a missing header, bad hex, a wrong IV/tag length, failed
     authentication, or a plaintext that is not a JSON object.
 
-    >>> decrypt_opp_webhook(request.body, request.headers, profile.opp.webhook_secret)
+    >>> secret = "00" * 32                          # e.g. profile.opp.webhook_secret
+    >>> body, headers = encrypt_opp_webhook(
+    ...     {"type": "PAYMENT", "action": "CREATED", "payload": {"id": "8ac7a4a1", "amount": "92.00"}}, secret)
+    >>> decrypt_opp_webhook(body, headers, secret)    # the request's raw body and its headers
     {'type': 'PAYMENT', 'action': 'CREATED', 'payload': {...}}
+    >>> decrypt_opp_webhook(body, headers, "11" * 32)
+    Traceback (most recent call last):
+    ...
+    asyncpay.webhooks.WebhookError: authentication failed: the tag does not match...
     """
     key = _secret(secret_hex)
     iv_hex = _header(headers, IV_HEADER)
@@ -225,9 +250,11 @@ def encrypt_opp_webhook(payload: dict[str, Any], secret_hex: str, iv: bytes | No
 
     Hex is upper-case, as in OPP's examples; ``wrapped`` gives ``{"encryptedBody": hex}``.
 
-    >>> body, headers = encrypt_opp_webhook({"type": "PAYMENT"}, secret, wrapped=True)
+    >>> body, headers = encrypt_opp_webhook({"type": "PAYMENT"}, "00" * 32, wrapped=True)
     >>> sorted(headers)
     ['X-Authentication-Tag', 'X-Initialization-Vector']
+    >>> body[:18]
+    b'{"encryptedBody": '
     """
     key = _secret(secret_hex)
     nonce = os.urandom(_IV_BYTES) if iv is None else iv

@@ -43,7 +43,8 @@ def mock_process(*faults: str) -> Iterator[str]:
         for line in process.stderr:
             lines.put(line)
 
-    threading.Thread(target=drain, daemon=True).start()
+    drainer = threading.Thread(target=drain, daemon=True)
+    drainer.start()
     try:
         deadline = time.monotonic() + STARTUP
         url = None
@@ -80,6 +81,9 @@ def mock_process(*faults: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        drainer.join(STARTUP)  # it ends at the pipe's end of file, now the mock has exited
+        assert process.stderr is not None
+        process.stderr.close()
 
 
 def run_against(url: str, paths: list[str], tmp_path: Path, *args: str) -> SuiteRun:

@@ -20,8 +20,9 @@ from asyncpay.testing.hostile import NOTIFICATION_FLOOD, HostileGateway
 from asyncpay.testing.runs import FAST_TIMING, SuiteRun, profile_toml, run_suites
 
 ROOT = Path(__file__).resolve().parent.parent
-HARD_TIMEOUT = 120.0  # seconds: a run still going then has hung
-BOUND = 60.0  # seconds: a run must end well within the hard timeout
+# A guard against a hang, never a measured property: a run still going then has hung (the runs
+# take seconds; how fast a suite run is belongs to benchmarks/, not to this test).
+HARD_TIMEOUT = 120.0
 MAX_RSS = 256 << 20  # the runner's peak memory; ~100 MiB is usual, a swallowed flood is far more
 MAX_REPORTS = 4 << 20  # every exchange is recorded, bodies capped: reports stay small
 
@@ -83,7 +84,6 @@ def _attacked(case: Case, tmp_path: Path) -> tuple[SuiteRun, HostileGateway, lis
 def _assert_survived(case: Case, run: SuiteRun, gateway: HostileGateway,
                           requests_at_evil: list[ReceivedRequest]) -> None:
     assert not run.hung, f"the run hung: killed after {HARD_TIMEOUT:g} s; output ends:\n{run.tail()}"
-    assert run.elapsed < BOUND, f"the run took {run.elapsed:.0f} s; output ends:\n{run.tail()}"
     # 0 all passed, 1 checks failed; 2-4 would mean the run itself broke (interrupted, internal
     # error, usage error), anything else a crash.
     assert run.returncode == (1 if case.rules else 0), \

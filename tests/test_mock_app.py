@@ -18,7 +18,9 @@ from asyncpay.mock.testing import MockServer
 from asyncpay.profile import MOCK_ENTITY_ID, MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN, OPP_OUTCOMES
 from asyncpay.receiver import Receiver
 
-CLOCK_SLACK = 5.0  # seconds between the mock's start and a test reading its clock
+#: Seconds to wait for what should happen by itself (a task completing on the real clock, a
+#: server starting): a guard against a hang that fails with a clear message, never a measured property.
+HANG_GUARD = 30.0
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +29,13 @@ def mock() -> Iterator[MockServer]:
         yield running
 
 
-def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
+def wait_until(condition: Callable[[], Any], what: str) -> Any:
+    """Poll ``condition`` until it returns something truthy; fail if it still has not after
+    ``HANG_GUARD`` seconds (a hang, not slowness)."""
+    deadline = time.monotonic() + HANG_GUARD
     while not (outcome := condition()):
         if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {timeout}s")
+            pytest.fail(f"{what}: still not after {HANG_GUARD:g} s, so it hangs")
         time.sleep(0.02)
     return outcome
 
@@ -74,13 +77,16 @@ def test_health_lists_the_faults(mock: MockServer) -> None:
                                                          "faults": ["stuck-processing"]})
 
 
-def test_virtual_clock_moves_only_when_advanced(mock: MockServer) -> None:
-    before = mock.anonymous.get("/_asyncpay/clock").json()
-    assert before["mode"] == "virtual"
-    assert abs(before["now"] - time.time()) < CLOCK_SLACK
-    assert mock.anonymous.get("/_asyncpay/clock").json()["now"] == before["now"]
-    assert mock.advance(90.5) == before["now"] + 90.5
-    assert mock.anonymous.get("/_asyncpay/clock").json()["now"] == before["now"] + 90.5
+def test_virtual_clock_starts_at_the_wall_time_and_moves_only_when_advanced() -> None:
+    created = time.time()
+    with MockServer() as mock:
+        started = time.time()
+        before = mock.anonymous.get("/_asyncpay/clock").json()
+        assert before["mode"] == "virtual"
+        assert created <= before["now"] <= started  # the wall time of the mock's creation
+        assert mock.anonymous.get("/_asyncpay/clock").json()["now"] == before["now"]
+        assert mock.advance(90.5) == before["now"] + 90.5
+        assert mock.anonymous.get("/_asyncpay/clock").json()["now"] == before["now"] + 90.5
 
 
 @pytest.mark.parametrize("body", [{"seconds": -1}, {"seconds": "1"}, {}, [], {"seconds": True}])
@@ -88,26 +94,50 @@ def test_advance_refuses_bad_input(mock: MockServer, body: Any) -> None:
     assert mock.anonymous.post("/_asyncpay/clock/advance", json=body).status_code == 422
 
 
-def test_real_clock_runs_tasks_notifications_and_retention_by_itself() -> None:
-    with MockServer(clock="real", processing_delay=0.1, pending_delay=0.1, retention=0.6) as mock, \
+def test_real_clock_runs_tasks_and_notifications_by_itself() -> None:
+    with MockServer(clock="real", processing_delay=0.1, pending_delay=0.1) as mock, \
             Receiver() as receiver:
+        asked = time.time()
         clock = mock.anonymous.get("/_asyncpay/clock").json()
-        assert clock["mode"] == "real" and abs(clock["now"] - time.time()) < 1
+        answered = time.time()
+        assert clock["mode"] == "real" and asked <= clock["now"] <= answered  # the wall clock
         assert mock.anonymous.post("/_asyncpay/clock/advance",
                                    json={"seconds": 1}).status_code == 409
         request_id = mock.create_task()["request_id"]
-        wait_until(lambda: mock.status(request_id).json()["status"] == "completed", 3,
+        wait_until(lambda: mock.status(request_id).json()["status"] == "completed",
                    "the task completes")
         assert mock.result(request_id).status_code == 200
-        wait_until(lambda: mock.result(request_id).status_code == 404, 3,
-                   "the result expires after the retention")
 
         url = receiver.endpoint("real-clock")
         # No request reaches the mock while the ticker alone makes the payment final.
         payment_id = mock.pay(notificationUrl=url, **OPP_OUTCOMES["pending"]).json()["id"]
-        hit = receiver.wait_for(lambda r: r.path == urlsplit(url).path, timeout=3,
+        hit = receiver.wait_for(lambda r: r.path == urlsplit(url).path, timeout=HANG_GUARD,
                                 describe="the notification")
         assert hit.param("id") == payment_id
+
+
+def test_real_clock_expires_results_by_itself() -> None:
+    """Results are kept ``retention`` seconds from the task's creation, then answer 404, with no
+    request moving the clock. Each read is judged by the wall clock around it, so slow reads race
+    nothing: a read that ended before the earliest possible expiry must not be 404, a read sent
+    after the latest possible expiry must be. (That a 200 result is kept, read for read, is
+    checked on the virtual clock: tests/test_mock_faults.py, retention-too-short.)"""
+    retention = 0.5
+    reads: list[tuple[float, float, int]] = []  # (sent, answered, HTTP status)
+    with MockServer(clock="real", processing_delay=0.1, retention=retention) as mock:
+        before = time.time()
+        request_id = mock.create_task()["request_id"]
+        after = time.time()
+        earliest, latest = before + retention, after + retention  # the expiry lies in between
+        while not reads or reads[-1][0] < latest:
+            sent = time.time()
+            status = mock.result(request_id).status_code
+            reads.append((sent, time.time(), status))
+            time.sleep(0.02)
+    kept = [status for sent, answered, status in reads if answered < earliest]
+    gone = [status for sent, answered, status in reads if sent >= latest]
+    assert 404 not in kept, f"the result was gone before the retention: {reads}"
+    assert gone == [404], f"the result was still there after the retention: {reads}"
 
 
 def test_list_faults_prints_every_fault_and_its_rule(capsys: pytest.CaptureFixture[str]) -> None:
@@ -141,7 +171,7 @@ def test_cli_serves_the_mock() -> None:
                 assert server.poll() is None, server.stderr.read() if server.stderr else ""
                 return None
 
-        assert wait_until(health, 10, "the CLI server answers") == {
+        assert wait_until(health, "the CLI server answers") == {
             "ok": True, "faults": ["result-changes"]}
         clock = httpx.get(f"http://127.0.0.1:{port}/_asyncpay/clock").json()
         assert clock["mode"] == "real"

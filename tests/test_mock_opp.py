@@ -62,16 +62,16 @@ def test_invalid_parameter_answers_400(mock: MockServer, field: str, value: str)
 def test_credentials_and_entity_are_checked(mock: MockServer) -> None:
     payment_id = mock.pay().json()["id"]
     entity = mock.config.entity_id
-    cases = [
-        (mock.anonymous, {"entityId": entity}, 401, "800.900.300"),
-        (httpx.Client(base_url=mock.url, headers={"Authorization": "Bearer nope"}),
-         {"entityId": entity}, 401, "800.900.300"),
-        (mock.opp, {}, 400, "200.300.404"),
-        (mock.opp, {"entityId": "8a8294174b7ecb28014b9699220015cb"}, 403, "800.900.303"),
-    ]
-    for client, params, status, code in cases:
-        answer = client.get(f"/v1/payments/{payment_id}", params=params)
-        assert (answer.status_code, answer.json()["result"]["code"]) == (status, code), params
+    with httpx.Client(base_url=mock.url, headers={"Authorization": "Bearer nope"}) as wrong_token:
+        cases = [
+            (mock.anonymous, {"entityId": entity}, 401, "800.900.300"),
+            (wrong_token, {"entityId": entity}, 401, "800.900.300"),
+            (mock.opp, {}, 400, "200.300.404"),
+            (mock.opp, {"entityId": "8a8294174b7ecb28014b9699220015cb"}, 403, "800.900.303"),
+        ]
+        for client, params, status, code in cases:
+            answer = client.get(f"/v1/payments/{payment_id}", params=params)
+            assert (answer.status_code, answer.json()["result"]["code"]) == (status, code), params
     missing = mock.opp.post("/v1/payments", data={k: v for k, v in opp_form(entity).items()
                                                   if k != "entityId"})
     assert missing.json()["result"]["parameterErrors"][0]["name"] == "entityId"

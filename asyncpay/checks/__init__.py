@@ -11,7 +11,8 @@ asynchronous task API), ``opp`` (Server-to-Server payments and notifications), `
 (RequestID). From a rule id to its check in two hops: ``CHECKS[rule_id]`` (or
 ``python -m asyncpay.rules``), then the function.
 
->>> from asyncpay.checks import CHECKS
+>>> from asyncpay.checks import CHECKS, load_all
+>>> _ = load_all()     # imports every check module, which fills CHECKS
 >>> sorted(fn.__name__ for fn in CHECKS["overpay.unknown-404"])
 ['unknown_404']
 """

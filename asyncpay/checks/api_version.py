@@ -23,8 +23,16 @@ def answer_in_version(body: Any, *, api_version: int, kind: str, rule: str, what
     Raises a violation of ``overpay.api-version`` when the answer is in the other version's
     shape instead, and of ``rule`` when it fits neither.
 
-    >>> answer_in_version(body, api_version=3, kind="result", rule="overpay.result-shape",
+    >>> v2 = {"transaction": {"uid": "38698066-22838a613a", "status": "successful", "amount": 100,
+    ...                       "currency": "USD", "type": "payment", "payment": {"status": "successful"}}}
+    >>> answer_in_version(v2, api_version=2, kind="result", rule="overpay.result-shape",
     ...                   what="the result of task a2ac…")
+    >>> answer_in_version(v2, api_version=3, kind="result", rule="overpay.result-shape",
+    ...                   what="the result of task a2ac…")
+    Traceback (most recent call last):
+    ...
+    asyncpay.errors.ContractViolation: [overpay.api-version] the result of task a2ac… is in the API v2 shape
+    ...
     """
     name = contract_for(api_version, kind)
     if not contracts.conforms(name, body):

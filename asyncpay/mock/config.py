@@ -45,6 +45,7 @@ class MockConfig:
     ``processing_delay`` alone is a fixed delay; with ``processing_delay_max`` each task draws
     its delay uniformly from the range. A variant's settings replace defaults only.
 
+    >>> from asyncpay.mock import create_app
     >>> app = create_app(MockConfig(clock="real", retention=20, processing_delay=1))
     >>> MockConfig(variants=["short-retention"]).retention
     6.0

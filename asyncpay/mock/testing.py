@@ -3,7 +3,7 @@ requests for both gateways — for tests that talk to the mock over real HTTP.
 
 >>> with MockServer(processing_delay=1) as mock:
 ...     task = mock.create_task(amount=250)
-...     mock.advance(1)
+...     _ = mock.advance(1)              # the virtual clock: no real waiting
 ...     mock.result(task["request_id"]).json()["transaction"]["status"]
 'successful'
 """

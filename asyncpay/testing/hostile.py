@@ -31,9 +31,11 @@ Modes (``MODES``; default routes in brackets)::
     reset, slow-headers                  TCP reset mid-answer; headers dripped forever [every
                                          request: a raw TCP server serves these two]
 
->>> with Receiver() as evil, HostileGateway("leak-urls", evil_url=evil.url) as gateway:
-...     ...  # run the suites with a profile whose base_url is gateway.url
-...     assert evil.requests() == [] and gateway.hits["overpay-create"] > 0
+Usage::
+
+    with Receiver() as evil, HostileGateway("leak-urls", evil_url=evil.url) as gateway:
+        ...  # run the suites with a profile whose base_url is gateway.url
+        assert evil.requests() == [] and gateway.hits["overpay-create"] > 0
 """
 
 from __future__ import annotations

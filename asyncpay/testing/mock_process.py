@@ -2,9 +2,11 @@
 and a profile that points the suites at it with timing taken from its own ``GET
 /_asyncpay/config``, so the harness is told the truth about retention, delays and throttling.
 
->>> with MockProcess("--clock", "real", "--variant", "all", "--retention", "4",
-...                  "--processing-delay", "0.3-1.2", cwd=ROOT) as mock:
-...     run = run_suites(["suites"], profile=mock.write_profile(tmp / "p.toml"), ...)
+Usage::
+
+    with MockProcess("--clock", "real", "--variant", "all", "--retention", "4",
+                     "--processing-delay", "0.3-1.2", cwd=ROOT) as mock:
+        run = run_suites(["suites"], profile=mock.write_profile(tmp / "p.toml"), ...)
 """
 
 from __future__ import annotations

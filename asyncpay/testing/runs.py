@@ -4,10 +4,11 @@ peak memory. Every subprocess run of the suites (the mutation matrix, the hostil
 drift and sharding tests, the benchmark) goes through here, so none inherits a profile,
 credentials or pytest options from the caller's environment (``suite_environment``).
 
->>> path.write_text(profile_toml(overpay=gateway.url, opp=gateway.url, timing=FAST_TIMING))
->>> run = run_suites(["suites/scenarios"], profile=path, reports=tmp / "reports", cwd=ROOT)
->>> run.returncode, run.failed_rules()
-(1, {'overpay.retention-expiry'})
+Usage (``gateway`` is a gateway on loopback, e.g. a faulty mock)::
+
+    path.write_text(profile_toml(overpay=gateway.url, opp=gateway.url, timing=FAST_TIMING))
+    run = run_suites(["suites/scenarios"], profile=path, reports=tmp / "reports", cwd=ROOT)
+    run.returncode, run.failed_rules()        # (1, {'overpay.retention-expiry'})
 """
 
 from __future__ import annotations
