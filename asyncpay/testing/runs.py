@@ -102,6 +102,31 @@ class SuiteRun:
         return sum(path.stat().st_size for path in self.reports.rglob("*") if path.is_file())
 
 
+class _PeakMemory:
+    """The peak resident memory of one process, its own (``VmHWM`` in ``/proc``), sampled while it
+    runs. ``wait4``'s ``ru_maxrss`` would also count the memory of the process it was forked from."""
+
+    def __init__(self, pid: int, every: float = 0.1) -> None:
+        self.bytes = 0
+        self._path = Path(f"/proc/{pid}/status")
+        self._done = threading.Event()
+        self._every = every
+        threading.Thread(target=self._sample, daemon=True, name="asyncpay-peak-memory").start()
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            try:
+                for line in self._path.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        self.bytes = max(self.bytes, int(line.split()[1]) * 1024)
+            except (OSError, ValueError, IndexError):
+                pass  # no /proc here, or the process has just ended
+            self._done.wait(self._every)
+
+    def stop(self) -> None:
+        self._done.set()
+
+
 class StartedRun:
     """A suite run under way (``start_suites``); ``wait()`` ends it and returns its ``SuiteRun``."""
 
@@ -123,8 +148,9 @@ class StartedRun:
 
         killer = threading.Timer(max(self.timeout - (time.monotonic() - self.started), 0.0), kill)
         killer.start()
+        peak = _PeakMemory(process.pid)
         try:
-            # wait4, not wait: it also reports the run's own peak memory.
+            # wait4, not wait: it also reports the run's peak memory where /proc cannot.
             _, status, usage = os.wait4(process.pid, 0)
         except BaseException:
             process.kill()
@@ -132,11 +158,12 @@ class StartedRun:
             raise
         finally:
             killer.cancel()
+            peak.stop()
         process.returncode = os.waitstatus_to_exitcode(status)
         return SuiteRun(returncode=process.returncode,
                         output=self.log.read_text(encoding="utf-8", errors="replace"),
                         elapsed=time.monotonic() - self.started, hung=fired.is_set(),
-                        max_rss=usage.ru_maxrss * 1024, reports=self.reports)
+                        max_rss=peak.bytes or usage.ru_maxrss * 1024, reports=self.reports)
 
     def stop(self) -> None:
         if self.process.poll() is None:
