@@ -238,6 +238,26 @@ class OverpayMerchant:
             kind, answer = self.wait_result(task)
         return kind, answer
 
+    def expect(self, task: Task, got: tuple[AnswerKind, Answer], expected: AnswerKind, *, rule: str) -> Answer:
+        """The answer of ``got`` (a kind and an answer the lifecycle model already accepted), which a
+        check needs to be of kind ``expected`` to go on.
+
+        The model accepts a 404 ``unknown`` only past the window the profile's retention keeps a
+        result (counted from creation); when processing and throttling used that window up, the
+        check cannot be made: :class:`NotVerified` (``rule``), never a failure. Any other kind
+        than ``expected`` fails the check (an ``AssertionError`` on the test's rule).
+        """
+        kind, answer = got
+        if kind is AnswerKind.UNKNOWN:
+            age = self.clock.now() - task.answered_at
+            raise NotVerified(rule, f"task {task.request_id} was no longer kept {age:.1f} s after its creation, "
+                              f"when its outcome could be read (retention {self.target.timing.retention:g} s): "
+                              "processing and throttling used the window up; a longer retention makes the check")
+        if kind is AnswerKind.THROTTLED:
+            raise NotVerified(rule, f"every read of task {task.request_id} was throttled (HTTP 429)")
+        assert kind is expected, f"expected {expected.value}, received {answer.summary()}"
+        return answer
+
     def completed_result(self, task: Task) -> Answer:
         return self.outcome(task)[1]
 

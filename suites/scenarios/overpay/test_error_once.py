@@ -21,7 +21,7 @@ def _read_again(overpay, task):
 def test_validation_error_returned_once_via_status_then_result(overpay):
     task = overpay.create(Outcome.VALIDATION_ERROR, label="error-once-status")
 
-    overpay.outcome(task)
+    overpay.expect(task, overpay.outcome(task), AnswerKind.ERROR, rule="overpay.error-once")
     _read_again(overpay, task)
 
     assert overpay.model(task).deliveries == 1
@@ -31,10 +31,9 @@ def test_validation_error_returned_once_via_status_then_result(overpay):
 def test_validation_error_returned_once_via_result_url_only(overpay):
     task = overpay.create(Outcome.VALIDATION_ERROR, label="error-once-result")
 
-    kind, _ = overpay.wait_result(task)
+    overpay.expect(task, overpay.wait_result(task), AnswerKind.ERROR, rule="overpay.error-once")
     _read_again(overpay, task)
 
-    assert kind in (AnswerKind.ERROR, AnswerKind.UNKNOWN)
     assert overpay.model(task).deliveries == 1
 
 
@@ -42,7 +41,7 @@ def test_validation_error_returned_once_via_result_url_only(overpay):
 def test_task_failure_returned_once(overpay):
     task = overpay.create(Outcome.TASK_FAILURE, label="task-failure")
 
-    overpay.outcome(task)
+    overpay.expect(task, overpay.outcome(task), AnswerKind.ERROR, rule="overpay.task-failure-once")
     _read_again(overpay, task)
 
     assert overpay.model(task).deliveries == 1

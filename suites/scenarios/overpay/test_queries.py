@@ -11,17 +11,16 @@ from asyncpay.lifecycle import AnswerKind, Outcome
 pytestmark = pytest.mark.overpay
 
 
-def completed(overpay):
+def completed(overpay, rule):
     """A task followed to its 200 result, and the transaction in it."""
     task = overpay.create(Outcome.SUCCESSFUL, label="queries")
-    kind, answer = overpay.outcome(task)
-    assert kind is AnswerKind.RESULT, answer.summary()
+    answer = overpay.expect(task, overpay.outcome(task), AnswerKind.RESULT, rule=rule)
     return task, transaction_of(answer.json)
 
 
 @pytest.mark.rule("overpay.tracking-query")
 def test_tracking_query_lists_the_transaction(overpay):
-    task, transaction = completed(overpay)
+    task, transaction = completed(overpay, "overpay.tracking-query")
 
     listed = overpay.tracking_query(task.request["tracking_id"])
 
@@ -37,7 +36,7 @@ def test_tracking_query_of_unknown_id_is_empty(overpay):
 
 @pytest.mark.rule("overpay.uid-query")
 def test_uid_query_answers_the_transaction(overpay):
-    _, transaction = completed(overpay)
+    _, transaction = completed(overpay, "overpay.uid-query")
 
     answer = overpay.uid_query(transaction["uid"])
 

@@ -19,9 +19,8 @@ EXPECTED_STATUS = {Outcome.SUCCESSFUL: "successful", Outcome.FAILED: "failed"}
 def test_result_answers_the_request(overpay, operation, outcome):
     task = overpay.create(outcome, operation=operation, label=f"result-{operation}-{outcome.value}")
 
-    kind, answer = overpay.outcome(task)  # the model holds the answer to its contract
-
-    assert kind is AnswerKind.RESULT, answer.summary()
+    answer = overpay.expect(task, overpay.outcome(task), AnswerKind.RESULT,  # the model holds it to its contract
+                            rule="overpay.result-matches-request")
     kind_name = OPERATION_TYPES[operation]
     checks.result_shape(answer.json, f"task {task.request_id}", kind=f"result-{kind_name}",
                         api_version=overpay.target.api_version)
@@ -36,8 +35,7 @@ def test_result_answers_the_request(overpay, operation, outcome):
 @pytest.mark.rule("overpay.result-stable")
 def test_200_result_reads_the_same_every_time(overpay):
     task = overpay.create(Outcome.SUCCESSFUL, label="stable")
-    kind, first = overpay.outcome(task)
-    assert kind is AnswerKind.RESULT, first.summary()
+    overpay.expect(task, overpay.outcome(task), AnswerKind.RESULT, rule="overpay.result-stable")
 
     # Up to three more reads, all inside the retention window; the model compares each with the
     # first and fails result-stable on any difference.

@@ -12,8 +12,7 @@ pytestmark = pytest.mark.overpay
 def test_result_kept_for_retention_then_unknown_on_both_urls(overpay):
     retention = overpay.target.timing.retention
     task = overpay.create(Outcome.SUCCESSFUL, label="retention")
-    kind, first = overpay.outcome(task)
-    assert kind is AnswerKind.RESULT, first.summary()
+    overpay.expect(task, overpay.outcome(task), AnswerKind.RESULT, rule="overpay.retention-kept")
 
     slack = overpay.slack
     expiry = task.answered_at + retention + slack

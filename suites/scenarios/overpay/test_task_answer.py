@@ -14,5 +14,7 @@ def test_async_post_answers_with_a_processing_task(overpay, operation):
 
     kind, answer = overpay.read(task, "status")  # the model holds the first status answer to its shape
 
+    if kind is AnswerKind.UNKNOWN:  # accepted by the model only past the retention window
+        overpay.expect(task, (kind, answer), AnswerKind.PROCESSING, rule="overpay.task-answer")
     assert kind in (AnswerKind.PROCESSING, AnswerKind.COMPLETED, AnswerKind.RESULT, AnswerKind.THROTTLED), \
         answer.summary()

@@ -19,8 +19,7 @@ def test_webhook_arrives_authenticated_with_the_result(overpay, receiver):
         raise NotVerified("overpay.webhook", "webhooks = \"off\" in the profile")
     hook = receiver.endpoint("overpay-webhook")
     task = overpay.create(Outcome.SUCCESSFUL, label="webhook", extra={"notification_url": hook})
-    kind, result = overpay.outcome(task)
-    assert kind is AnswerKind.RESULT, result.summary()
+    result = overpay.expect(task, overpay.outcome(task), AnswerKind.RESULT, rule="overpay.webhook")
     transaction = transaction_of(result.json)
 
     path = hook[len(receiver.public_url):]
