@@ -42,7 +42,7 @@ SEED_UNKNOWN_AFTER_ERROR = """{
 }"""
 SEED_RESOURCE_PATH = "/v1/payments/01234567890123456789012345678901"
 
-# --- documented shapes (FACTS), as a conforming gateway answers them ----------------------
+# --- documented shapes, as a conforming gateway answers them ----------------------
 
 PAYMENT = {
     "transaction": {

@@ -1,7 +1,7 @@
 """OPP COPYandPAY checkouts: prepare, the shopper's payment form, the redirect back to the shop,
 the notification, status reads, the lifetime and the per-checkout throttle.
 
-Documented behaviour (FACTS part C) unless a fault switch says otherwise:
+Documented behaviour (https://peachpayments.docs.oppwa.com/widget) unless a fault switch says otherwise:
 
 1. ``POST /v1/checkouts`` (bearer token) answers 200 ``{result: 000.200.100, id, ndc, ...}``.
 2. The shopper's form posts the card, without credentials, to ``POST /v1/checkouts/{id}/payment``;

@@ -1,7 +1,7 @@
 """Overpay routes: asynchronous tasks (create, status, result), the synchronous transaction
 endpoints, the status queries and the 3-D Secure page.
 
-Documented behaviour (FACTS part A and https://docs.overpay.io/en/integration/card_api/asynchronous/)
+Documented behaviour (https://docs.overpay.io/en/integration/card_api/asynchronous/)
 unless a fault or variant switch says otherwise: a task completes ``processing_delay`` seconds
 after creation; a 200 result reads the same until ``retention`` seconds after the task's
 creation; any other result is handed out once, by whichever URL asks first for a task failure,

@@ -14,7 +14,7 @@ from typing import Any
 from asyncpay.mock.overpay_validation import KINDS, card_number, odd_card
 from asyncpay.mock.store import Transaction
 
-# Documented test cards (FACTS part A, "Test mode").
+# Documented test cards (Overpay test mode: https://docs.overpay.io/en/integration/card_api/statuses/).
 DECLINED_CARD = "4005550000000019"
 FRICTIONLESS_CARD = "4012000000001006"
 _CHALLENGE_CARD = re.compile(r"40120000000010[0-9]{2}")
