@@ -3,8 +3,9 @@ redirect — and the async notifications a pending payment's status change sets 
 
 Documented behaviour (https://docs.oppwa.com/tutorials/manage-payments/async-notifications)
 unless a fault switch says otherwise: a pending payment becomes final when the shopper follows
-its redirect or ``pending_delay`` after creation; then ``GET {notificationUrl}?id={id}&resourcePath=/v1/payments/{id}`` is sent (to
-``shopperResultUrl`` when there is no notificationUrl) and retried until answered 2xx.
+its redirect or ``pending_delay`` after creation; then
+``GET {notificationUrl}?id={id}&resourcePath=/v1/payments/{id}`` is sent (to ``shopperResultUrl``
+when there is no notificationUrl) and retried until answered 2xx.
 Variants: the notification may go out early (while pending), twice, or with a plain resourcePath.
 """
 
