@@ -9,14 +9,16 @@ profile only: against a gateway every case is real traffic.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Literal
 
 import schemathesis
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
 from asyncpay import contracts
+from asyncpay.fanout import fan_out
 
 
 def openapi_schema(gateway: Literal["overpay", "opp"]) -> Any:
@@ -52,3 +54,18 @@ def batch_budget(operations: int, *, real_time: bool) -> tuple[int, int]:
         return examples, operations
     batches = min(examples, 2)
     return batches, math.ceil(examples * operations / batches)
+
+
+def check_batches(cases: st.SearchStrategy[Any], operations: int, check: Callable[[Any], object], *,
+                  real_time: bool) -> None:
+    """Run ``check`` over generated ``cases`` in Hypothesis examples of :func:`batch_budget`
+    size, each batch concurrently against a real-time gateway (one after another on the virtual
+    clock). A failing case fails its example: Hypothesis prints the batch and its blob."""
+    examples, size = batch_budget(operations, real_time=real_time)
+
+    @settings(settings.default, max_examples=examples)
+    @given(batch=st.lists(cases, min_size=size, max_size=size))
+    def generated(batch: list[Any]) -> None:
+        fan_out(check, batch, concurrent=real_time)
+
+    generated()

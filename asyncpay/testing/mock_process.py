@@ -46,6 +46,7 @@ class MockProcess:
         self.url = ""
         self.log: list[str] = []
         self._process: subprocess.Popen[str] | None = None
+        self._drainer: threading.Thread | None = None
 
     def __enter__(self) -> MockProcess:
         self._process = subprocess.Popen(
@@ -73,6 +74,10 @@ class MockProcess:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+        if self._drainer is not None:
+            self._drainer.join(self.startup)  # it ends at the pipe's end of file, now the mock has exited
+        if self._process.stderr is not None:
+            self._process.stderr.close()
         self._process = None
 
     def config(self) -> dict[str, Any]:
@@ -110,7 +115,8 @@ class MockProcess:
                 lines.put(line)
                 self.log.append(line)
 
-        threading.Thread(target=drain, daemon=True, name="asyncpay-mock-process-log").start()
+        self._drainer = threading.Thread(target=drain, daemon=True, name="asyncpay-mock-process-log")
+        self._drainer.start()
         deadline = time.monotonic() + self.startup
         while True:
             remaining = deadline - time.monotonic()

@@ -6,14 +6,11 @@ Each Hypothesis example is a batch of requests, sent concurrently against a real
 """
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from asyncpay.checks import checkout as checks
 from asyncpay.checks import opp as opp_checks
 from asyncpay.constraints import opp_documented_breach
-from asyncpay.fanout import fan_out
-from asyncpay.generation import batch_budget, case_strategy, openapi_schema
+from asyncpay.generation import case_strategy, check_batches, openapi_schema
 
 pytestmark = pytest.mark.opp
 
@@ -39,12 +36,4 @@ def _one(checkout, receiver, case):
 
 @pytest.mark.rule("opp.contract", "opp.validation-error", "opp.result-code-documented")
 def test_generated_checkout_requests(checkout, receiver):
-    real_time = not checkout.clock.virtual
-    examples, size = batch_budget(1, real_time=real_time)
-
-    @settings(settings.default, max_examples=examples)
-    @given(batch=st.lists(CASES, min_size=size, max_size=size))
-    def generated(batch):
-        fan_out(lambda case: _one(checkout, receiver, case), batch, concurrent=real_time)
-
-    generated()
+    check_batches(CASES, 1, lambda case: _one(checkout, receiver, case), real_time=not checkout.clock.virtual)

@@ -5,13 +5,10 @@ breaks a documented constraint (amount format, currency, paymentType) must be re
 """
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from asyncpay.checks import opp as checks
 from asyncpay.constraints import opp_documented_breach
-from asyncpay.fanout import fan_out
-from asyncpay.generation import batch_budget, case_strategy, openapi_schema
+from asyncpay.generation import case_strategy, check_batches, openapi_schema
 
 pytestmark = pytest.mark.opp
 
@@ -39,12 +36,4 @@ def _one(opp, receiver, case):
 
 @pytest.mark.rule("opp.contract", "opp.validation-error", "opp.result-code-documented")
 def test_generated_payment_requests(opp, receiver):
-    real_time = not opp.clock.virtual
-    examples, size = batch_budget(1, real_time=real_time)
-
-    @settings(settings.default, max_examples=examples)
-    @given(batch=st.lists(CASES, min_size=size, max_size=size))
-    def generated(batch):
-        fan_out(lambda case: _one(opp, receiver, case), batch, concurrent=real_time)
-
-    generated()
+    check_batches(CASES, 1, lambda case: _one(opp, receiver, case), real_time=not opp.clock.virtual)

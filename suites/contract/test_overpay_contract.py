@@ -11,15 +11,12 @@ is sent and followed concurrently, each task still judged on its own by the life
 """
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from schemathesis.core import NotSet
 from schemathesis.generation import GenerationMode
 
 from asyncpay.checks import overpay as checks
 from asyncpay.constraints import overpay_documented_breach
-from asyncpay.fanout import fan_out
-from asyncpay.generation import batch_budget, case_strategy, openapi_schema
+from asyncpay.generation import case_strategy, check_batches, openapi_schema
 from asyncpay.lifecycle import AnswerKind, Outcome
 
 pytestmark = pytest.mark.overpay
@@ -70,12 +67,4 @@ def _one(overpay, receiver, case):
 
 @pytest.mark.rule("overpay.contract", "overpay.invalid-rejected")
 def test_generated_async_requests(overpay, receiver):
-    real_time = not overpay.clock.virtual
-    examples, size = batch_budget(OPERATIONS, real_time=real_time)
-
-    @settings(settings.default, max_examples=examples)
-    @given(batch=st.lists(CASES, min_size=size, max_size=size))
-    def generated(batch):
-        fan_out(lambda case: _one(overpay, receiver, case), batch, concurrent=real_time)
-
-    generated()
+    check_batches(CASES, OPERATIONS, lambda case: _one(overpay, receiver, case), real_time=not overpay.clock.virtual)
