@@ -16,11 +16,7 @@ pytestmark = pytest.mark.overpay
 def pytest_generate_tests(metafunc):
     if "entry" not in metafunc.fixturenames:
         return
-    path = Path(options.value(metafunc.config, "reports_dir")) / "ledger.json"
-    try:
-        entries = [e for e in ledger.load(path) if e.rule == "overpay.retention-expiry"]
-    except Exception:  # an unreadable ledger is reported by the test, not by collection
-        entries = []
+    entries = ledger.entries_of(Path(options.value(metafunc.config, "reports_dir")), "overpay.retention-expiry")
     metafunc.parametrize("entry", entries or [None], ids=[e.id for e in entries] or ["no-entry"])
 
 
