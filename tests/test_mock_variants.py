@@ -393,6 +393,8 @@ def test_all_variants_combine(receiver: Receiver) -> None:
         error = post_task(mock, card=EXPIRED).json()
         mock.advance(mock.config.longest_processing)
         once = mock.overpay.get(error["status_url"])
+        if once.status_code == 429:  # throttles: one task read in four answers 429 and hands out nothing
+            once = mock.overpay.get(error["status_url"])
         assert once.status_code == 400 and set(once.json()) >= {"response", "meta"}
         assert mock.overpay.get(error["response_url"]).status_code == 404
         mock.advance(mock.config.retention)

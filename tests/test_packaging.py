@@ -49,8 +49,10 @@ def _fresh_environment(tmp_path: Path, wheel: Path) -> Path:
                              capture_output=True, text=True, check=True).stdout.strip()
     host = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (Path(purelib) / "_asyncpay_test_dependencies.pth").write_text("\n".join(sorted(host)) + "\n")
+    # --ignore-installed: through the .pth line pip also sees this environment's (editable) asyncpay.
     done = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-                           "--no-index", "--quiet", str(wheel)], capture_output=True, text=True, timeout=300)
+                           "--ignore-installed", "--no-index", "--quiet", str(wheel)],
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return python
 
