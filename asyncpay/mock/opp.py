@@ -12,6 +12,7 @@ Variants: the notification may go out early (while pending), twice, or with a pl
 from __future__ import annotations
 
 import hmac
+from collections import deque
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -47,6 +48,21 @@ from asyncpay.mock.urls import is_http_url, off_origin
 from asyncpay.mock.variants import EARLY_NOTICE
 
 THROTTLE_WINDOW = 60.0  # clock seconds: documented as "per minute"
+
+
+def over_rate(reads: deque[float], per_minute: int, now: float) -> bool:
+    """Whether one more read at ``now`` would exceed ``per_minute`` (0: no limit); counts it if not.
+
+    ``reads`` holds the clock times (seconds) of the reads counted in the last minute.
+    """
+    if not per_minute:
+        return False
+    while reads and reads[0] <= now - THROTTLE_WINDOW:
+        reads.popleft()
+    if len(reads) >= per_minute:
+        return True
+    reads.append(now)
+    return False
 _NOT_STORED = ("entityId", "card.cvv")  # never kept, never shown
 
 
@@ -200,16 +216,7 @@ class OppApi:
         return body
 
     def _throttled(self, payment: Payment) -> bool:
-        limit = self.rt.config.status_reads_per_minute
-        if not limit:
-            return False
-        now = self.rt.clock.now()
-        while payment.reads and payment.reads[0] <= now - THROTTLE_WINDOW:
-            payment.reads.popleft()
-        if len(payment.reads) >= limit:
-            return True
-        payment.reads.append(now)
-        return False
+        return over_rate(payment.reads, self.rt.config.status_reads_per_minute, self.rt.clock.now())
 
     def _refuse(self, request: Request, entity_id: str | None,
                 status_read: bool = False) -> Response | None:

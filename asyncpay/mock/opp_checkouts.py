@@ -29,7 +29,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from asyncpay.mock.notifier import OPP_NOTIFICATION_RETRIES, Delivery
-from asyncpay.mock.opp import THROTTLE_WINDOW, OppApi, _form, _stored
+from asyncpay.mock.opp import OppApi, _form, _stored, over_rate
 from asyncpay.mock.opp_payments import (
     AMOUNT,
     INVALID_PARAMETER,
@@ -254,16 +254,7 @@ class CheckoutApi:
         return Response(status_code=302, headers={"Location": str(httpx.URL(target).copy_merge_params(params))})
 
     def _throttled(self, checkout: Checkout) -> bool:
-        limit = self.rt.config.checkout_reads_per_minute
-        if not limit:
-            return False
-        now = self.rt.clock.now()
-        while checkout.reads and checkout.reads[0] <= now - THROTTLE_WINDOW:
-            checkout.reads.popleft()
-        if len(checkout.reads) >= limit:
-            return True
-        checkout.reads.append(now)
-        return False
+        return over_rate(checkout.reads, self.rt.config.checkout_reads_per_minute, self.rt.clock.now())
 
     def _render(self, checkout: Checkout, payment: Payment) -> dict[str, Any]:
         body = self.opp._render(payment)
