@@ -38,10 +38,11 @@ from typing import Any
 import httpx
 
 from asyncpay.checks import transport
-from asyncpay.errors import ContractViolation, TransportViolation
+from asyncpay.errors import ContractViolation, NotVerified, TransportViolation
 from asyncpay.recording import Exchange, Recording
 from asyncpay.recording import current as current_recording
 from asyncpay.redaction import Redactor
+from asyncpay.stall import Deadline
 from asyncpay.throttle import TOO_MANY_REQUESTS, Throttle
 from asyncpay.throttle import repeatable as may_repeat
 
@@ -268,7 +269,21 @@ class GatewayClient:
                 if sock is not None:
                     sockets.append(sock)
 
+        # The deadline counts the harness's running time: a moment this process could not run
+        # (asyncpay.stall) is not the gateway's delay, so the watchdog re-arms for it.
+        deadline = Deadline(self.timeout)
+        timers: list[threading.Timer] = []
+        finished = threading.Event()
+
         def expire() -> None:
+            if finished.is_set():
+                return
+            left = deadline.remaining()
+            if left > 0.005:
+                timers.append(threading.Timer(left, expire))
+                timers[-1].daemon = True
+                timers[-1].start()
+                return
             expired.set()
             for sock in sockets:
                 try:
@@ -276,8 +291,8 @@ class GatewayClient:
                 except OSError:
                     pass
 
-        watchdog = threading.Timer(self.timeout, expire)
-        watchdog.daemon = True
+        timers.append(threading.Timer(self.timeout, expire))
+        timers[0].daemon = True
         status: int | None = None
         response_headers = httpx.Headers()
         body = b""
@@ -285,12 +300,12 @@ class GatewayClient:
         try:
             request = self._http.build_request(method, target, headers=request_headers, content=content,
                                                extensions={"trace": trace})
-            watchdog.start()
+            timers[0].start()
             response = self._http.send(request, stream=True)
             try:
                 status = response.status_code
                 response_headers = response.headers
-                body = self._read_bounded(response, t0)
+                body = self._read_bounded(response, deadline)
             finally:
                 response.close()
         except TransportViolation as exc:
@@ -303,6 +318,11 @@ class GatewayClient:
                 expected=f"an HTTP answer within {self.timeout:g} s (profile request_timeout)",
                 received=f"{type(exc).__name__} after {time.monotonic() - t0:.1f} s")
         except httpx.HTTPError as exc:
+            if expired.is_set() and deadline.stall_bound():
+                error = "not verified: the harness itself could not run for most of the request timeout"
+                raise NotVerified("transport.answers", f"{method} {self.redactor.url(str(target))}: this "
+                                  f"process was stalled for {deadline.wall() - deadline.effective():.1f} s of "
+                                  f"{deadline.wall():.1f} s, so the answer's timing cannot be judged") from None
             if expired.is_set():
                 error = "no complete answer within the request timeout"
                 transport.no_complete_answer(
@@ -315,7 +335,9 @@ class GatewayClient:
                 expected="a complete HTTP answer",
                 received=self.redactor.text(f"{type(exc).__name__}: {exc}" or type(exc).__name__))
         finally:
-            watchdog.cancel()
+            finished.set()
+            for timer in list(timers):
+                timer.cancel()
             self.recording.exchange(Exchange(
                 method=method,
                 url=self.redactor.url(str(target)),
@@ -339,7 +361,7 @@ class GatewayClient:
                                     bool(body) and answer.json_error is None, where)
         return answer
 
-    def _read_bounded(self, response: httpx.Response, t0: float) -> bytes:
+    def _read_bounded(self, response: httpx.Response, deadline: Deadline) -> bytes:
         chunks: list[bytes] = []
         size = 0
         declared = response.headers.get("content-length")
@@ -347,17 +369,23 @@ class GatewayClient:
             transport.no_complete_answer(
                 f"answer to {response.request.method} declares {declared} bytes",
                 expected=f"at most {self.max_body} bytes", received=f"Content-Length: {declared}")
+        length = int(declared) if declared and declared.isdigit() else None
         for chunk in response.iter_raw():
             size += len(chunk)
             if size > self.max_body:
                 transport.no_complete_answer(
                     f"answer to {response.request.method} exceeded the size limit",
                     expected=f"at most {self.max_body} bytes", received=f"more than {size} bytes")
-            if time.monotonic() - t0 > self.timeout:
+            # Late only while more is to come: a body complete by its Content-Length is an answer.
+            if (length is None or size < length) and deadline.remaining() <= 0:
+                if deadline.stall_bound():
+                    raise NotVerified("transport.answers", f"answer to {response.request.method}: this process "
+                                      f"was stalled for {deadline.wall() - deadline.effective():.1f} s of "
+                                      f"{deadline.wall():.1f} s, so the answer's timing cannot be judged")
                 transport.no_complete_answer(
                     f"answer to {response.request.method} kept streaming",
                     expected=f"a complete answer within {self.timeout:g} s (profile request_timeout)",
-                    received=f"{size} bytes after {time.monotonic() - t0:.1f} s, still incomplete")
+                    received=f"{size} bytes after {deadline.wall():.1f} s, still incomplete")
             chunks.append(chunk)
         raw = b"".join(chunks)
         encoding = response.headers.get("content-encoding", "").lower()

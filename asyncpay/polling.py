@@ -34,6 +34,8 @@ from typing import NoReturn, TypeVar
 
 from asyncpay import progress
 from asyncpay.clock import TargetClock
+from asyncpay.errors import NotVerified
+from asyncpay.stall import Deadline
 
 T = TypeVar("T")
 
@@ -104,13 +106,20 @@ def await_delivery(
     real waits, so its retries happen; on a real clock we simply wait out ``timeout``.
     """
     if not clock.virtual:
-        deadline = time.monotonic() + timeout
-        with progress.waiting(describe, kind="notification", deadline=deadline):
-            while (left := deadline - time.monotonic()) > 0:
+        # The receiver runs in this process: while the harness itself could not run (asyncpay.stall)
+        # a delivery may sit unread in the socket, so those moments do not count against the gateway.
+        deadline = Deadline(timeout)
+        with progress.waiting(describe, kind="notification", deadline=time.monotonic() + timeout):
+            while (left := deadline.remaining()) > 0:
                 try:
                     return wait_for(min(left, 1.0))  # a second at a time: the display stays current
                 except TimeoutError:
                     progress.tick()
+        rule = getattr(on_timeout, "rule", None)  # a named check's rule (asyncpay.checks.check)
+        if rule is not None and deadline.stall_bound():
+            stalled = deadline.wall() - deadline.effective()
+            raise NotVerified(rule, f"{describe}: this process was stalled for {stalled:.1f} s of the "
+                                    f"{deadline.wall():.1f} s waited, so a delivery's lateness cannot be judged")
     else:
         start = clock.now()
         while True:

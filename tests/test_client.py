@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import json
 import socket
@@ -15,9 +16,10 @@ import pytest
 
 from asyncpay import client as client_module
 from asyncpay.client import GatewayClient, basic, bearer
-from asyncpay.errors import ContractViolation, TransportViolation
+from asyncpay.errors import ContractViolation, NotVerified, TransportViolation
 from asyncpay.receiver import Receiver
 from asyncpay.redaction import Redactor
+from asyncpay.stall import Deadline
 from asyncpay.testing.hostile import HostileGateway
 
 BASE = "https://gateway.test"
@@ -262,8 +264,10 @@ def test_an_endless_answer_is_cut_at_the_size_limit() -> None:
 def test_an_answer_dripping_past_the_timeout_is_cut(monkeypatch: pytest.MonkeyPatch) -> None:
     # The client's clock moves one second per look: every chunk "arrives" a second later.
     ticks = iter(range(10_000))
-    monkeypatch.setattr(client_module, "time", SimpleNamespace(monotonic=lambda: float(next(ticks)),
-                                                               time=lambda: 0.0))
+    clock = SimpleNamespace(monotonic=lambda: float(next(ticks)), time=lambda: 0.0)
+    monkeypatch.setattr(client_module, "time", clock)
+    monkeypatch.setattr(client_module, "Deadline", functools.partial(Deadline, now=clock.monotonic,
+                                                                     stalls=lambda since: 0.0))
     body = Body(*(b" " for _ in range(100)))
     gateway = Gateway(lambda request: httpx.Response(200, stream=body))
 
@@ -273,6 +277,38 @@ def test_an_answer_dripping_past_the_timeout_is_cut(monkeypatch: pytest.MonkeyPa
     assert refused.value.rule == "transport.answers"
     assert "kept streaming" in str(refused.value)
     assert body.read < 10
+
+
+def test_a_complete_answer_read_late_is_an_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The whole body (by its Content-Length) is in hand, however late the harness got to read it.
+    ticks = iter(range(0, 10_000, 3))
+    clock = SimpleNamespace(monotonic=lambda: float(next(ticks)), time=lambda: 0.0)
+    monkeypatch.setattr(client_module, "time", clock)
+    monkeypatch.setattr(client_module, "Deadline", functools.partial(Deadline, now=clock.monotonic,
+                                                                     stalls=lambda since: 0.0))
+    payload = json.dumps(TASK).encode()
+    gateway = Gateway(lambda request: httpx.Response(
+        200, headers={"Content-Type": "application/json", "Content-Length": str(len(payload))},
+        stream=Body(payload)))
+
+    assert client_for(gateway, timeout=5.0).send("GET", "/async/status/1").json == TASK
+
+
+def test_an_answer_late_only_because_the_harness_stalled_is_not_verified(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every look at the clock is 2 s later, and all of it the harness's own stall: the bound on
+    # the extension runs out, and the lateness is nobody's to judge.
+    ticks = iter(range(0, 10_000, 2))
+    clock = SimpleNamespace(monotonic=lambda: float(next(ticks)), time=lambda: 0.0)
+    monkeypatch.setattr(client_module, "time", clock)
+    monkeypatch.setattr(client_module, "Deadline", functools.partial(
+        Deadline, now=clock.monotonic, stalls=lambda since: 0.9 * (clock.monotonic() - since)))
+    gateway = Gateway(lambda request: httpx.Response(200, stream=Body(*(b" " for _ in range(100)))))
+
+    with pytest.raises(NotVerified) as unjudged:
+        client_for(gateway, timeout=5.0).send("GET", "/async/status/1")
+
+    assert unjudged.value.rule == "transport.answers"
+    assert "stalled" in unjudged.value.reason
 
 
 def test_a_compression_bomb_is_refused() -> None:
