@@ -5,7 +5,9 @@ times; following them together costs about one. On the mock's virtual clock time
 when a check moves it, so concurrent checks would move it for each other: there the items run
 in order, which costs nothing.
 
-In a suite: ``fan_out(check_one, cases, concurrent=not gateway.clock.virtual)``.
+In a suite: ``fan_out(check_one, cases, concurrent=not gateway.clock.virtual)``; or, when the
+items come one at a time (drawn by Hypothesis), a :class:`Pipeline` that starts each check as
+its item comes and waits for them all at the end.
 
 >>> fan_out(lambda n: n * n, [1, 2, 3], concurrent=True)      # results in item order
 [1, 4, 9]
@@ -17,14 +19,23 @@ In a suite: ``fan_out(check_one, cases, concurrent=not gateway.clock.virtual)``.
 Traceback (most recent call last):
 ...
 AssertionError: case 2 failed
+while checking 2
+>>> with Pipeline(check_one) as pipeline:                   # each check starts as its item comes
+...     for n in (1, 3, 4, 5, 6):
+...         pipeline.submit(n)
+Traceback (most recent call last):
+...
+AssertionError: case 4 failed
+while checking 4
 """
 
 from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from types import TracebackType
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -32,15 +43,54 @@ R = TypeVar("R")
 MAX_THREADS = 32
 
 
+class Pipeline(Generic[T, R]):
+    """``check(item)`` for each submitted item, in background threads (at most ``MAX_THREADS`` at once).
+
+    Leaving the ``with`` block waits for every check; then the first exception in submission order
+    is raised, with a note naming its item (``describe(item)``). If the block itself raised, that
+    exception wins, after the checks have ended (none outlives the block).
+    """
+
+    def __init__(self, check: Callable[[T], R], *, describe: Callable[[T], str] = repr,
+                 threads: int = MAX_THREADS) -> None:
+        self._check = check
+        self._describe = describe
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="asyncpay-check")
+        self._runs: list[tuple[T, Future[R]]] = []
+
+    def submit(self, item: T) -> None:
+        context = contextvars.copy_context()  # the test's recording, as where the item was drawn
+        self._runs.append((item, self._pool.submit(context.run, self._check, item)))
+
+    def join(self) -> list[R]:
+        """Wait for every check; return their results in order, or raise the first failure."""
+        wait([future for _, future in self._runs])
+        self._pool.shutdown(wait=True)
+        for item, future in self._runs:
+            error = future.exception()
+            if error is not None:
+                error.add_note(f"while checking {self._describe(item)}")
+                raise error
+        return [future.result() for _, future in self._runs]
+
+    def __enter__(self) -> Pipeline[T, R]:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc is None:
+            self.join()
+        else:
+            wait([future for _, future in self._runs])
+            self._pool.shutdown(wait=True)
+
+
 def fan_out(check: Callable[[T], R], items: Sequence[T], *, concurrent: bool) -> list[R]:
     """``[check(item) for item in items]``, concurrently when asked; every item runs to its end,
     then the first exception in item order is raised (so a failure names the first failing item)."""
     if not concurrent or len(items) < 2:
         return [check(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(len(items), MAX_THREADS)) as pool:
-        futures = [pool.submit(contextvars.copy_context().run, check, item) for item in items]
-    errors = [f.exception() for f in futures]
-    for error in errors:
-        if error is not None:
-            raise error
-    return [f.result() for f in futures]
+    pipeline: Pipeline[T, R] = Pipeline(check, threads=min(len(items), MAX_THREADS))
+    for item in items:
+        pipeline.submit(item)
+    return pipeline.join()

@@ -8,7 +8,6 @@ profile only: against a gateway every case is real traffic.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -18,7 +17,7 @@ from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
 from asyncpay import contracts
-from asyncpay.fanout import fan_out
+from asyncpay.fanout import Pipeline
 
 
 def openapi_schema(gateway: Literal["overpay", "opp"]) -> Any:
@@ -40,32 +39,45 @@ def case_strategy(schema: Any) -> st.SearchStrategy[Any]:
     return st.one_of(*drawn, *examples)
 
 
-def batch_budget(operations: int, *, real_time: bool) -> tuple[int, int]:
-    """(Hypothesis examples, cases per example) for a property-based run over ``operations``.
+def check_batches(cases: st.SearchStrategy[Any], operations: int, check: Callable[[Any], object], *,
+                  real_time: bool) -> None:
+    """Run ``check`` over ``max_examples`` × ``operations`` generated ``cases`` (the active
+    Hypothesis profile's ``max_examples``).
 
-    The same number of generated requests as one example per operation and Hypothesis example
-    (``max_examples`` of the active profile): on the virtual clock one case per operation and
-    example; in real time the cases come in two concurrent batches, so the run waits about two
-    processing times instead of one per request (Hypothesis's first example is its simplest,
-    so one batch alone would be a poor one).
+    On the virtual clock each Hypothesis example is a batch of ``operations`` cases, checked one
+    after another; a failing case fails its example, and Hypothesis prints the batch and its blob.
+
+    Against a real-time gateway each example is one case, and its check starts in the background
+    as soon as it is drawn, while Hypothesis draws the next: every case's waits (processing, the
+    one-time error's second read) overlap those of all the others, and the run waits about one
+    processing time instead of one per request. When every case has ended, the first failure in
+    drawing order is raised, with a note naming its case. Hypothesis does not see that failure,
+    so it neither shrinks it nor prints a blob: against a real gateway a case is real traffic,
+    and the note carries the request to repeat by hand.
     """
     examples = settings().max_examples  # the active profile's
     if not real_time:
-        return examples, operations
-    batches = min(examples, 2)
-    return batches, math.ceil(examples * operations / batches)
+        @settings(settings.default, max_examples=examples)
+        @given(batch=st.lists(cases, min_size=operations, max_size=operations))
+        def generated(batch: list[Any]) -> None:
+            for case in batch:
+                check(case)
+
+        generated()
+        return
+
+    with Pipeline(check, describe=describe_case) as pipeline:
+        @settings(settings.default, max_examples=examples * operations)
+        @given(case=cases)
+        def drawn(case: Any) -> None:
+            pipeline.submit(case)
+
+        drawn()
 
 
-def check_batches(cases: st.SearchStrategy[Any], operations: int, check: Callable[[Any], object], *,
-                  real_time: bool) -> None:
-    """Run ``check`` over generated ``cases`` in Hypothesis examples of :func:`batch_budget`
-    size, each batch concurrently against a real-time gateway (one after another on the virtual
-    clock). A failing case fails its example: Hypothesis prints the batch and its blob."""
-    examples, size = batch_budget(operations, real_time=real_time)
-
-    @settings(settings.default, max_examples=examples)
-    @given(batch=st.lists(cases, min_size=size, max_size=size))
-    def generated(batch: list[Any]) -> None:
-        fan_out(check, batch, concurrent=real_time)
-
-    generated()
+def describe_case(case: Any) -> str:
+    """A generated case as its HTTP request: method, path, query and body."""
+    query = f"?{case.query}" if getattr(case, "query", None) else ""
+    body = getattr(case, "body", None)
+    shown = "" if body is None or type(body).__name__ == "NotSet" else f" {body!r}"[:2000]
+    return f"the generated request {getattr(case, 'method', '?')} {getattr(case, 'formatted_path', '?')}{query}{shown}"
