@@ -1,0 +1,53 @@
+"""Property-based runs: every drawn case is checked, concurrently against a real-time gateway."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+
+from asyncpay.generation import check_batches
+
+
+def test_real_time_cases_all_run_and_overlap() -> None:
+    examples = settings().max_examples
+    seen: list[int] = []
+    together = threading.Barrier(2, timeout=10)  # only passes if two checks wait at the same time
+
+    def check(case: int) -> None:
+        if len(seen) < 2:
+            seen.append(case)
+            together.wait()
+        else:
+            seen.append(case)
+
+    check_batches(st.integers(), 3, check, real_time=True)
+
+    assert len(seen) == examples * 3
+
+
+def test_real_time_failure_names_its_case_after_every_case_ran() -> None:
+    checked: list[int] = []
+
+    def check(case: int) -> None:
+        checked.append(case)
+        if case == 0:  # Hypothesis's first, simplest case
+            raise AssertionError("case 0 broke its rule")
+
+    with pytest.raises(AssertionError, match="case 0 broke its rule") as failed:
+        check_batches(st.integers(min_value=0), 2, check, real_time=True)
+
+    assert "while checking" in "".join(getattr(failed.value, "__notes__", []))
+    assert len(checked) == settings().max_examples * 2  # nothing cut short by the failure
+
+
+def test_virtual_clock_cases_run_in_order_in_batches() -> None:
+    running = threading.Lock()
+
+    def check(case: int) -> None:
+        assert running.acquire(blocking=False), "two checks ran at once on the virtual clock"
+        running.release()
+
+    check_batches(st.integers(), 4, check, real_time=False)
