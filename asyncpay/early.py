@@ -15,7 +15,7 @@ free, so nothing starts early; under pytest-xdist each worker runs its tests in 
 
 Usage (in the plugin's hooks)::
 
-    early = EarlyStarts(provide=lambda name: runtime.fixture(name), limit=32)
+    early = EarlyStarts(provide=lambda name: runtime.fixture(name), limit=128)
     early.start(session.items)          # at the first asyncpay test
     early.join(item, timeout=600)       # in pytest_pyfunc_call: raises what the body raised
 """
@@ -54,12 +54,15 @@ class EarlyStarts:
     """
 
     def __init__(self, provide: Callable[[str], Any], recording_for: Callable[[pytest.Item], Recording],
-                 limit: int = 32) -> None:
+                 limit: int = 128) -> None:
         self._provide = provide
         self._recording_for = recording_for
         self._slots = threading.BoundedSemaphore(limit)
         self._runs: dict[str, Future[None]] = {}
         self._lock = threading.Lock()
+        # Bodies wait for every thread to have started: a body already drawing cases would hold
+        # the interpreter lock while the next thread starts, and the last would start seconds late.
+        self._go = threading.Event()
 
     def start(self, items: Iterable[pytest.Item]) -> int:
         """Start every eligible item not started yet; return how many started."""
@@ -76,9 +79,11 @@ class EarlyStarts:
                                       name=f"asyncpay-early-{started}")
             thread.start()
             started += 1
+        self._go.set()
         return started
 
     def _run(self, item: pytest.Function, future: Future[None]) -> None:
+        self._go.wait()
         with self._slots:
             if not future.set_running_or_notify_cancel():
                 return

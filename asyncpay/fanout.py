@@ -40,7 +40,9 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-MAX_THREADS = 32
+#: Checks at once: enough for every generated case of a run to wait together (a waiting check costs a
+#: sleeping thread, no connection).
+MAX_THREADS = 128
 
 
 class Pipeline(Generic[T, R]):

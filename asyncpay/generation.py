@@ -8,6 +8,7 @@ profile only: against a gateway every case is real traffic.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -39,6 +40,13 @@ def case_strategy(schema: Any) -> st.SearchStrategy[Any]:
     return st.one_of(*drawn, *examples)
 
 
+#: Held while a real-time suite draws its cases. Hypothesis's source introspection (``ast.parse`` of
+#: the filters schemathesis builds as it draws, and the cache around it) is not safe to run in two
+#: threads at once on CPython 3.11, and the early-started contract suites would otherwise draw
+#: together. Drawing is CPU-bound, so taking turns costs nothing; the checks overlap regardless.
+DRAWING = threading.Lock()
+
+
 def check_batches(cases: st.SearchStrategy[Any], operations: int, check: Callable[[Any], object], *,
                   real_time: bool) -> None:
     """Run ``check`` over ``max_examples`` × ``operations`` generated ``cases`` (the active
@@ -66,12 +74,12 @@ def check_batches(cases: st.SearchStrategy[Any], operations: int, check: Callabl
         generated()
         return
 
-    with Pipeline(check, describe=describe_case) as pipeline:
-        @settings(settings.default, max_examples=examples * operations)
-        @given(case=cases)
-        def drawn(case: Any) -> None:
-            pipeline.submit(case)
+    @settings(settings.default, max_examples=examples * operations)
+    @given(case=cases)
+    def drawn(case: Any) -> None:
+        pipeline.submit(case)
 
+    with Pipeline(check, describe=describe_case) as pipeline, DRAWING:
         drawn()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 import traceback
 import uuid
@@ -159,7 +160,11 @@ def pytest_configure_node(node: Any) -> None:  # xdist: one run id for all worke
 # --- fixtures ------------------------------------------------------------------------
 
 class Runtime:
-    """What one pytest process runs for the suites: mock (if embedded), receiver, clients."""
+    """What one pytest process runs for the suites: mock (if embedded), receiver, clients.
+
+    Each is made once, on first use; early-started test bodies (asyncpay.early) ask for them from
+    many threads at once, so making them is serialised.
+    """
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
@@ -172,8 +177,13 @@ class Runtime:
         self._overpay: Any = None
         self._opp: Any = None
         self._clocks: dict[str, Any] = {}
+        self._making = threading.RLock()
 
     def mock_url(self) -> str:
+        with self._making:
+            return self._mock_url()
+
+    def _mock_url(self) -> str:
         if self._mock is None:
             from asyncpay.mock import create_app
             from asyncpay.server import BackgroundServer
@@ -182,6 +192,10 @@ class Runtime:
         return str(self._mock.url)
 
     def receiver(self) -> Any:
+        with self._making:
+            return self._make_receiver()
+
+    def _make_receiver(self) -> Any:
         if self._receiver is None:
             from asyncpay.receiver import Receiver
             rc = self.profile.receiver
@@ -204,6 +218,10 @@ class Runtime:
         return self._clocks[base_url]
 
     def overpay(self) -> Any:
+        with self._making:
+            return self._make_overpay()
+
+    def _make_overpay(self) -> Any:
         if self.profile.overpay is None:
             raise NotVerified("overpay.task-answer", "the profile has no [overpay] target")
         if self._overpay is None:
@@ -218,6 +236,10 @@ class Runtime:
         return self._overpay
 
     def opp(self) -> Any:
+        with self._making:
+            return self._make_opp()
+
+    def _make_opp(self) -> Any:
         if self.profile.opp is None:
             raise NotVerified("opp.payment-answer", "the profile has no [opp] target")
         if self._opp is None:

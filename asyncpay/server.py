@@ -79,7 +79,8 @@ class BackgroundServer:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
+            # Stopping is the end of its use: open keep-alive connections are not waited for.
+            self._server.should_exit = self._server.force_exit = True
         if self._thread is not None:
             self._thread.join(timeout=5)
         if self._socket is not None:

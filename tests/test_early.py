@@ -57,3 +57,34 @@ def test_sequential_option_runs_them_in_order(pytester, monkeypatch, real_mock):
 
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*the second test's body had not started*"])
+
+
+# Early bodies ask for the session's gateways and receiver from many threads at once: each must
+# still be made once, or tests would wait for notifications on a receiver nobody sends to.
+SHARED = '''
+import pytest
+
+SEEN = []
+
+@pytest.mark.rule("overpay.task-answer")
+@pytest.mark.parametrize("n", range(12))
+def test_asks(overpay, receiver, n):
+    SEEN.append((id(overpay), id(receiver)))
+
+@pytest.mark.rule("overpay.task-answer")
+def test_zz_all_the_same(overpay, receiver):
+    assert set(SEEN) == {(id(overpay), id(receiver))}, SEEN
+'''
+
+
+def test_early_bodies_share_one_gateway_and_one_receiver(pytester, monkeypatch, real_mock):
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    profile = pytester.path / "profile.toml"
+    profile.write_text(profile_toml(overpay=real_mock.url, timing=FAST_TIMING))
+    pytester.makepyfile(test_suite=SHARED)
+
+    result = pytester.runpytest("-p", "no:cacheprovider", "--asyncpay-profile", str(profile),
+                                "--asyncpay-no-reports")
+
+    result.assert_outcomes(passed=13)

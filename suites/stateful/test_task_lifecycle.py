@@ -84,8 +84,9 @@ def lifecycle_machine(gateway):
 
         @rule(seconds=st.sampled_from([0.2, 1.0, 2.0, 5.0, 30.0]))
         def wait(self, seconds):
-            # In real time, waits stay at polling scale: the machine is for interleavings.
-            if clock.virtual or seconds <= 2 * timing.poll_interval:
+            # In real time, waits stay within one polling interval: the machine is for
+            # interleavings; the scenarios wait out processing, retention and notifications.
+            if clock.virtual or seconds <= timing.poll_interval:
                 clock.advance(seconds)
 
         @rule(task=tasks, edge=st.sampled_from(["before", "after"]))
@@ -96,7 +97,7 @@ def lifecycle_machine(gateway):
             step = when - clock.now()
             # In real time an edge is only waited for when it is near: the retention scenario
             # waits for a whole retention once; the machine is for interleavings.
-            near = clock.virtual or step <= max(2 * timing.poll_interval, 0.25 * timing.retention)
+            near = clock.virtual or step <= max(timing.poll_interval, 0.25 * timing.retention)
             if step > 0 and near and clock.can_wait(step):
                 clock.advance(step)
 
