@@ -50,23 +50,25 @@ DRAWING = threading.Lock()
 def check_batches(cases: st.SearchStrategy[Any], operations: int, check: Callable[[Any], object], *,
                   real_time: bool) -> None:
     """Run ``check`` over ``max_examples`` × ``operations`` generated ``cases`` (the active
-    Hypothesis profile's ``max_examples``).
+    Hypothesis profile's ``max_examples``): each Hypothesis example is a batch of ``operations``
+    cases.
 
-    On the virtual clock each Hypothesis example is a batch of ``operations`` cases, checked one
-    after another; a failing case fails its example, and Hypothesis prints the batch and its blob.
+    On the virtual clock the cases of a batch are checked one after another; a failing case fails
+    its example, and Hypothesis prints the batch and its blob.
 
-    Against a real-time gateway each example is one case, and its check starts in the background
-    as soon as it is drawn, while Hypothesis draws the next: every case's waits (processing, the
-    one-time error's second read) overlap those of all the others, and the run waits about one
-    processing time instead of one per request. When every case has ended, the first failure in
-    drawing order is raised, with a note naming its case. Hypothesis does not see that failure,
-    so it neither shrinks it nor prints a blob: against a real gateway a case is real traffic,
-    and the note carries the request to repeat by hand.
+    Against a real-time gateway every case's check starts in the background as soon as its batch
+    is drawn, while Hypothesis draws the next: the waits of all cases (processing, the one-time
+    error's second read) overlap, and the run waits about one processing time instead of one per
+    request. When every case has ended, the first failure in drawing order is raised, with a note
+    naming its case. Hypothesis does not see that failure, so it neither shrinks it nor prints a
+    blob: against a real gateway a case is real traffic, and the note carries the request to
+    repeat by hand.
     """
     examples = settings().max_examples  # the active profile's
+    batches = st.lists(cases, min_size=operations, max_size=operations)
     if not real_time:
         @settings(settings.default, max_examples=examples)
-        @given(batch=st.lists(cases, min_size=operations, max_size=operations))
+        @given(batch=batches)
         def generated(batch: list[Any]) -> None:
             for case in batch:
                 check(case)
@@ -74,10 +76,11 @@ def check_batches(cases: st.SearchStrategy[Any], operations: int, check: Callabl
         generated()
         return
 
-    @settings(settings.default, max_examples=examples * operations)
-    @given(case=cases)
-    def drawn(case: Any) -> None:
-        pipeline.submit(case)
+    @settings(settings.default, max_examples=examples)
+    @given(batch=batches)
+    def drawn(batch: list[Any]) -> None:
+        for case in batch:
+            pipeline.submit(case)
 
     with Pipeline(check, describe=describe_case) as pipeline, DRAWING:
         drawn()

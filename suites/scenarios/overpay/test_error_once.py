@@ -11,9 +11,13 @@ pytestmark = pytest.mark.overpay
 
 
 def _read_again(overpay, task):
-    """Reads after the one-time result, inside the retention window (the model judges each)."""
-    for which in ("result", "result", "status"):
-        overpay.clock.advance(overpay.target.timing.poll_interval)
+    """Three reads after the one-time result, spaced to fall inside the retention window where it
+    leaves room (up to a polling interval apart); any that do not fit are made at once. The model
+    judges each: a second delivery inside the window fails the rule."""
+    reads = ["result", "result", "status"]
+    for _ in overpay.planned_reads(task, len(reads)):
+        overpay.read(task, reads.pop(0))
+    for which in reads:
         overpay.read(task, which)
 
 
