@@ -128,6 +128,11 @@ def _variants(secret: str) -> set[str]:
             escaped.replace("/", "\\/")}
 
 
+#: text() remembers its answers for strings up to this long, at most this many at once.
+_CACHED_LENGTH = 256
+_CACHED_STRINGS = 50_000
+
+
 class Redactor:
     """Hides the run's secrets and card data in text, JSON, forms, URLs, headers and bodies.
 
@@ -143,6 +148,9 @@ class Redactor:
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
         self._secret_bytes: tuple[bytes, ...] = ()
+        # text() of strings already seen (JSON keys and values repeat across thousands of
+        # exchanges); emptied whenever the secrets change, so a cached answer is never stale.
+        self._seen: dict[str, str] = {}
         self.add(*secrets)
 
     def add(self, *secrets: str) -> None:
@@ -160,6 +168,7 @@ class Redactor:
             ordered = sorted(variants, key=len, reverse=True)
             self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
             self._secret_bytes = tuple(s.encode() for s in self._secrets)
+            self._seen = {}
 
     def add_basic(self, user: str, secret: str) -> None:
         """Hide a secret and the literal base64 of ``user:secret`` (an HTTP Basic credential).
@@ -182,6 +191,17 @@ class Redactor:
         """
         if not s:
             return s
+        seen = self._seen
+        done = seen.get(s)
+        if done is None:
+            done = self._text(s)
+            if len(s) <= _CACHED_LENGTH:
+                if len(seen) >= _CACHED_STRINGS:
+                    seen.clear()
+                seen[s] = done
+        return done
+
+    def _text(self, s: str) -> str:
         pattern = self._pattern
         if pattern is not None:
             s = pattern.sub(REDACTED, s)
