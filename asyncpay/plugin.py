@@ -7,6 +7,8 @@ between workers. Verdicts per documented rule go to ``reports/`` at the end of t
 
 from __future__ import annotations
 
+import atexit
+import gc
 import json
 import logging
 import os
@@ -98,6 +100,10 @@ def _activate(config: pytest.Config, *, check_reachable: bool = True) -> None:
         except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
     config.stash[_PROFILE] = profile
+    # At exit the interpreter's last garbage collection would walk the whole heap once more
+    # (Hypothesis's example trees, thousands of recorded exchanges): about a second of a
+    # real-time run, spent on a process that is ending. Frozen at exit, it is left to the OS.
+    atexit.register(gc.freeze)
     redactor = Redactor(profile.secrets)
     config.stash[_REDACTOR] = redactor
     config.stash[_RECORDS] = []

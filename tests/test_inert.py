@@ -14,7 +14,10 @@ def test_arithmetic():
 '''
 # Written where the run starts: it looks at the process from inside, after everything ran.
 PROBE = '''
-import json, logging, threading
+import atexit, gc, json, logging, threading
+
+# Registered first, so it runs last: what the interpreter's final garbage collection will see.
+atexit.register(lambda: open("frozen.txt", "w").write(str(gc.get_freeze_count())))
 
 def pytest_unconfigure(config):
     from asyncpay import plugin, progress
@@ -41,6 +44,7 @@ def test_an_unrelated_run_leaves_no_trace(tmp_path: Path) -> None:
     assert state == {"plugin_loaded": True, "profile_loaded": False, "servers": [], "logging_hook": False,
                      "progress_board": False}
     assert not (tmp_path / "reports").exists()
+    assert (tmp_path / "frozen.txt").read_text() == "0"  # the heap is left to the usual exit
     assert "asyncpay:" not in run.output  # no section, no progress line (the plugins line names it)
 
 
@@ -54,3 +58,4 @@ def test_naming_an_option_puts_it_to_use(tmp_path: Path) -> None:
     state = json.loads((tmp_path / "state.json").read_text())
     assert state["profile_loaded"] and state["logging_hook"]
     assert not (tmp_path / "reports").exists()  # no check ran: nothing to report
+    assert int((tmp_path / "frozen.txt").read_text()) > 0  # no last walk over the heap at exit
