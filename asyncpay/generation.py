@@ -8,6 +8,7 @@ profile only: against a gateway every case is real traffic.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any, Literal
@@ -22,17 +23,34 @@ from asyncpay.fanout import Pipeline
 
 
 def openapi_schema(gateway: Literal["overpay", "opp"]) -> Any:
+    """The gateway's OpenAPI contract as a schemathesis schema (one per gateway and Hypothesis
+    profile: the suites narrow it with ``include``, which leaves it as it is)."""
+    return _openapi_schema(gateway, settings.get_current_profile_name())
+
+
+@functools.cache
+def _openapi_schema(gateway: Literal["overpay", "opp"], profile: str) -> Any:
     schema = schemathesis.openapi.from_dict(contracts.openapi_document(gateway))
     schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
     phases = ["examples", "fuzzing"]
-    if settings.get_current_profile_name() == "thorough":
+    if profile == "thorough":
         phases.append("coverage")
     schema.config.phases.update(phases=phases)
     return schema
 
 
 def case_strategy(schema: Any) -> st.SearchStrategy[Any]:
-    """Cases of every operation in ``schema``: positive and negative data, and the documented examples."""
+    """Cases of every operation in ``schema``: positive and negative data, and the documented examples.
+
+    Built when first drawn from, not when a suite module is imported: the documented examples
+    are expanded by drawing (a fraction of a second per operation), which then happens inside the
+    test, overlapping the other tests' waits against a real-time gateway, instead of before any
+    test can start.
+    """
+    return st.deferred(lambda: _cases(schema))
+
+
+def _cases(schema: Any) -> st.SearchStrategy[Any]:
     operations = [result.ok() for result in schema.get_all_operations()]
     drawn = [op.as_strategy(generation_mode=mode) for op in operations
              for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]
