@@ -4,8 +4,9 @@
     python benchmarks/bench.py --repeat 3
 
 Each run is a fresh ``pytest`` process, as a user would start it; wall time and the peak
-resident memory of that process (and its xdist workers) are measured. Target: all Overpay
-suites against the mock in under 60 s on a 2-core machine.
+resident memory of that process (and its xdist workers) are measured. Targets on a 2-core
+machine: the Overpay suites in under 60 s, and all suites in at most 15 s. Writes the embedded
+section of ``reports/bench.json``; ``benchmarks/realtime.py`` writes the real-time section.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ RUNS = {
     "all suites": ["suites"],
     "all suites -n 2": ["suites", "-n", "2"],
 }
-TARGET_SECONDS = {"overpay suites": 60.0}
+TARGET_SECONDS = {"overpay suites": 60.0, "all suites": 15.0}
 
 
 def measure(args: list[str]) -> dict[str, float | int]:
@@ -65,8 +66,10 @@ def main() -> int:
         sys.stdout.write(line + "\n")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-                               "results": results}, indent=2))
+    document = json.loads(out.read_text()) if out.is_file() else {}  # keeps the realtime section
+    document.update({"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                     "results": results})
+    out.write_text(json.dumps(document, indent=2))
     failed = [n for n, t in TARGET_SECONDS.items() if float(results[n]["median_seconds"]) >= t]  # type: ignore[arg-type]
     return 1 if failed else 0
 
