@@ -292,7 +292,8 @@ def openapi_document(gateway: Literal["overpay", "opp"]) -> dict[str, Any]:
     if gateway not in GATEWAYS:
         raise HarnessError(f"no OpenAPI document for gateway {gateway!r}; known: {', '.join(GATEWAYS)}")
     path = CONTRACTS_DIR / f"{gateway}.openapi.yaml"
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # libyaml's loader where PyYAML was built with it: the same safe subset, ten times faster.
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
     def key(used: str) -> str:
         folder, _, stem = used.partition("/")
