@@ -8,6 +8,8 @@ from pathlib import Path
 
 from asyncpay.testing.runs import start_pytest
 
+pytest_plugins = ["pytester"]
+
 UNRELATED = '''
 def test_arithmetic():
     assert 1 + 1 == 2
@@ -59,3 +61,23 @@ def test_naming_an_option_puts_it_to_use(tmp_path: Path) -> None:
     assert state["profile_loaded"] and state["logging_hook"]
     assert not (tmp_path / "reports").exists()  # no check ran: nothing to report
     assert int((tmp_path / "frozen.txt").read_text()) > 0  # no last walk over the heap at exit
+
+
+FROZEN_DURING_RUN = '''
+import gc
+import pytest
+
+@pytest.mark.rule("overpay.task-answer")
+def test_the_start_up_heap_is_frozen(overpay):
+    assert gc.get_freeze_count() > 0
+'''
+
+
+def test_a_suite_run_freezes_its_start_up_heap_and_thaws_it_at_the_end(pytester) -> None:
+    import gc
+
+    pytester.makepyfile(test_frozen=FROZEN_DURING_RUN)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--asyncpay-no-reports")
+
+    result.assert_outcomes(passed=1)
+    assert gc.get_freeze_count() == 0
