@@ -22,6 +22,7 @@ from typing import Any
 from asyncpay import ledger
 from asyncpay.errors import HarnessError
 from asyncpay.redaction import Redactor
+from asyncpay.verdicts import CheckRecord
 
 __all__ = ["RECORDS", "main", "merge", "save_records"]
 
@@ -30,12 +31,16 @@ FORMAT = 1
 _SAME = ("profile", "profile_path", "targets", "mock_faults")  # what every shard must share
 
 
-def save_records(evidence: Path, out: Path, meta: dict[str, Any], *, redactor: Redactor) -> Path:
-    """Write ``out/records.json``: the checks recorded in ``evidence`` (every worker's) and ``meta``."""
-    from asyncpay.report import load_records, redact_record
+def save_records(evidence: Path, out: Path, meta: dict[str, Any], *, redactor: Redactor,
+                 records: list[CheckRecord] | None = None) -> Path:
+    """Write ``out/records.json``: the checks recorded in ``evidence`` (every worker's) and ``meta``.
+
+    ``records``: the evidence already read by :func:`asyncpay.report.redacted_records`.
+    """
+    from asyncpay.report import redacted_records
 
     # Recordings were redacted as they were made; everything else passes the redactor again.
-    redacted = [redact_record(rec, redactor).to_dict() for rec in load_records(evidence)]
+    redacted = [rec.to_dict() for rec in (records if records is not None else redacted_records(evidence, redactor))]
     out.mkdir(parents=True, exist_ok=True)
     path = out / RECORDS
     document = {"format": FORMAT, "meta": redactor.json(meta), "records": redacted}

@@ -477,10 +477,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return  # no check ran here or in a worker: nothing to report
     _activate(config, check_reachable=False)  # the xdist controller: its workers ran the checks
     from asyncpay.merge import save_records
-    from asyncpay.report import write_reports
+    from asyncpay.report import redacted_records, write_reports
+    redactor = config.stash[_REDACTOR]
     try:
-        save_records(evidence, out, _meta(config), redactor=config.stash[_REDACTOR])
-        summary = write_reports(evidence, out, _meta(config), redactor=config.stash[_REDACTOR])
+        checked = redacted_records(evidence, redactor)
+        save_records(evidence, out, _meta(config), redactor=redactor, records=checked)
+        summary = write_reports(evidence, out, _meta(config), redactor=redactor, records=checked)
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_SUMMARY] = summary

@@ -279,13 +279,22 @@ def _drift(summary: Mapping[str, Any], baseline: str | None) -> dict[str, Any] |
     return drift.compare(summary, before, baseline_path=baseline)
 
 
-def write_reports(evidence: Path, out: Path, meta: dict[str, Any], *, redactor: Redactor) -> dict[str, Any]:
+def redacted_records(evidence: Path, redactor: Redactor) -> list[CheckRecord]:
+    """Every worker's records from ``evidence``, each through :func:`redact_record`."""
+    return [redact_record(rec, redactor) for rec in load_records(evidence)]
+
+
+def write_reports(evidence: Path, out: Path, meta: dict[str, Any], *, redactor: Redactor,
+                  records: list[CheckRecord] | None = None) -> dict[str, Any]:
     """Merge the workers' evidence into one file set in ``out``; return the summary.
 
-    The summary's ``unsettled`` (rules deferred or not verified), ``rules`` and ``files`` drive
-    the plugin's exit code and terminal summary.
+    ``records``: the evidence already read by :func:`redacted_records`, to read it once for
+    both this and :func:`asyncpay.merge.save_records`. The summary's ``unsettled`` (rules
+    deferred or not verified), ``rules`` and ``files`` drive the plugin's exit code and terminal
+    summary.
     """
-    records = [redact_record(rec, redactor) for rec in load_records(evidence)]
+    if records is None:
+        records = redacted_records(evidence, redactor)
     meta = _redact_json(meta, redactor)
     out.mkdir(parents=True, exist_ok=True)
     now = float(meta.get("finished") or time.time())
