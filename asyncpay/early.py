@@ -66,6 +66,18 @@ class EarlyStarts:
 
     def start(self, items: Iterable[pytest.Item]) -> int:
         """Start every eligible item not started yet; return how many started."""
+        items = list(items)
+        # Make each shared fixture once here first: its modules are imported (and rewritten by
+        # pytest, with ``ast``, which is not safe beside Hypothesis in another thread on CPython
+        # 3.11) and its servers started before any body runs. A fixture that cannot be made
+        # (no such target) raises again in each body that asks for it.
+        wanted = {name for item in items if isinstance(item, pytest.Function) and eligible(item)
+                  for name in item._fixtureinfo.argnames}
+        for name in sorted(wanted & SHARED_FIXTURES):
+            try:
+                self._provide(name)
+            except Exception:  # noqa: BLE001 - reported by the bodies themselves
+                pass
         started = 0
         for item in items:
             if not eligible(item) or item.nodeid in self._runs:
