@@ -77,8 +77,19 @@ def _marker(rule: str | None) -> list[str]:
 
 
 #: The real-time mock of ``--clock real`` rows: short retention and processing, late notifications.
-REAL_TIME_MOCK = ("--clock", "real", "--retention", "4", "--processing-delay", "0.3-1.2",
-                  "--pending-delay", "1.2", "--notification-delay", "1")
+#: The retention outlasts the profile's processing bound (2 × 1.2 s + 3 s), so a task stuck in
+#: processing fails overpay.completes before it expires; a checkout lives 6 s, so its expiry is
+#: checked within the run instead of deferred.
+REAL_TIME_MOCK = ("--clock", "real", "--retention", "8", "--processing-delay", "0.3-1.2",
+                  "--pending-delay", "1.2", "--notification-delay", "1", "--checkout-lifetime", "6")
+
+
+#: Fault switches whose rule a real-time run leaves *not verified* on purpose, and why.
+REAL_TIME_UNCHECKABLE = {
+    "checkout-throttle-not-429": "against a real-time target the harness keeps under the documented "
+                                 "read rate instead of provoking the throttle, so opp.checkout-throttle "
+                                 "is not verified there (the virtual-clock matrix kills it)",
+}
 
 
 def run_one(fault: str | None, *, paths: tuple[str, ...] = ("suites",), timeout: float = 600,
@@ -223,8 +234,15 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [f for f in args.faults if f not in FAULTS]
     if unknown:
         parser.error(f"unknown fault(s): {', '.join(unknown)}; see python -m asyncpay.mock --list-faults")
-    rows = run_matrix(args.faults or None, jobs=args.jobs, clock=args.clock)
+    names = args.faults or None
+    skipped: list[str] = []
+    if args.clock == "real":
+        names = [f for f in (args.faults or sorted(FAULTS)) if f not in REAL_TIME_UNCHECKABLE]
+        skipped = [f for f in (args.faults or sorted(FAULTS)) if f in REAL_TIME_UNCHECKABLE]
+    rows = run_matrix(names, jobs=args.jobs, clock=args.clock)
     sys.stdout.write(table(rows) + "\n")
+    for fault in skipped:
+        sys.stdout.write(f"not run in real time: {fault} ({FAULTS[fault].rule}): {REAL_TIME_UNCHECKABLE[fault]}\n")
     ok = all(r.killed for r in rows if r.fault) and all(r.clean_pass for r in rows if r.fault is None)
     return 0 if ok else 1
 

@@ -146,11 +146,14 @@ MOCK_TIMING = Timing(request_timeout=10.0, processing_timeout=60.0, poll_interva
 
 def mock_timing(settings: Mapping[str, Any], base: Timing) -> Timing:
     """``base`` adjusted to an asyncpay mock's effective settings (its ``GET /_asyncpay/config``):
-    its retention and status-read rate exactly, and timeouts (seconds) long enough for its
-    processing, pending and notification delays.
+    its retention, checkout lifetime and status-read rate exactly, and timeouts (seconds) long
+    enough for its processing, pending and notification delays.
 
     >>> mock_timing({"retention": 6, "processing_delay": [2.5, 3], "pending_delay": 5,
     ...              "status_reads_per_minute": 30, "notification_delay": 0}, Timing()).retention
+    6.0
+    >>> mock_timing({"retention": 6, "processing_delay": [2.5, 3], "pending_delay": 5,
+    ...              "checkout_lifetime": 6}, Timing()).checkout_lifetime
     6.0
     """
     longest = float(max(settings["processing_delay"]))
@@ -166,6 +169,7 @@ def mock_timing(settings: Mapping[str, Any], base: Timing) -> Timing:
         processing_timeout=max(base.processing_timeout, processing),
         notification_timeout=max(base.notification_timeout, notification),
         max_wait=max(base.max_wait, processing, notification),
+        checkout_lifetime=float(settings.get("checkout_lifetime") or base.checkout_lifetime),
     )
 
 

@@ -145,6 +145,8 @@ class MockConfig:
             "retention": self.retention,
             "status_reads_per_minute": self.status_reads_per_minute,
             "notification_delay": self.notification_delay,
+            "checkout_lifetime": self.checkout_lifetime,
+            "checkout_reads_per_minute": self.checkout_reads_per_minute,
             "faults": sorted(self.faults),
             "variants": sorted(self.variants),
         }

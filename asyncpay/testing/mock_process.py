@@ -100,7 +100,7 @@ class MockProcess:
         timing = {key: value for key, value in dataclasses.asdict(self.timing()).items()}
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(profile_toml(overpay=self.url, opp=self.url, timing=timing, name=name,
-                                     extra=TASK_FAILURE), encoding="utf-8")
+                                     extra=TASK_FAILURE, webhook_secret=True), encoding="utf-8")
         return path
 
     # --- start-up ----------------------------------------------------------------------

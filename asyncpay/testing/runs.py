@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from asyncpay.testdata import MOCK_ENTITY_ID, MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN
+from asyncpay.testdata import MOCK_ENTITY_ID, MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN, MOCK_WEBHOOK_SECRET
 
 #: The mock's credentials, as a profile names them (``*_env`` keys) and the run's environment holds them.
 CREDENTIALS = {
@@ -32,6 +32,7 @@ CREDENTIALS = {
     "MOCK_SECRET_KEY": MOCK_SECRET_KEY,
     "MOCK_ENTITY_ID": MOCK_ENTITY_ID,
     "MOCK_TOKEN": MOCK_TOKEN,
+    "MOCK_WEBHOOK_SECRET": MOCK_WEBHOOK_SECRET,
 }
 #: Short real-time bounds: a hostile gateway costs seconds, not minutes.
 FAST_TIMING: dict[str, float | str] = {
@@ -57,10 +58,11 @@ def suite_environment(hypothesis_profile: str = "ci", **extra: str) -> dict[str,
 
 def profile_toml(*, overpay: str | None = None, opp: str | None = None,
                  timing: Mapping[str, float | str] | None = None, name: str = "test target",
-                 extra: str = "") -> str:
+                 extra: str = "", webhook_secret: bool = False) -> str:
     """A profile for the mock's credentials (read from ``CREDENTIALS``), on the given servers.
 
     ``timing`` keys that belong to COPYandPAY (``checkout_*``) go to ``[opp.timing]`` only.
+    ``webhook_secret``: the OPP target decrypts encrypted webhooks with the mock's key.
     """
     lines = [f"name = {json.dumps(name)}"]
     timing_lines = [f"{key} = {json.dumps(value)}" for key, value in (timing or {}).items()]
@@ -70,7 +72,9 @@ def profile_toml(*, overpay: str | None = None, opp: str | None = None,
                   'secret_key_env = "MOCK_SECRET_KEY"', "[overpay.timing]", *overpay_lines]
     if opp is not None:
         lines += ["[opp]", f"base_url = {json.dumps(opp)}", 'entity_id_env = "MOCK_ENTITY_ID"',
-                  'token_env = "MOCK_TOKEN"', "[opp.timing]", *timing_lines]
+                  'token_env = "MOCK_TOKEN"',
+                  *(['webhook_secret_env = "MOCK_WEBHOOK_SECRET"'] if webhook_secret else []),
+                  "[opp.timing]", *timing_lines]
     return "\n".join(lines) + "\n" + extra
 
 
