@@ -38,3 +38,22 @@ def test_fault_switch_is_killed_naming_its_rule(fault):
     assert row.rule in row.failed_rules, (
         f"{fault} breaks {row.rule}, but the failing rules were {row.failed_rules}: "
         f"checks {row.failed_checks}")
+
+
+# Against a separately started real-time mock, through a profile: the rules whose checks wait in
+# real time (processing, checkout lifetime, notifications) and the one that needs the profile's
+# webhook key. `python -m asyncpay.matrix --clock real` runs every row.
+REAL_TIME_ROWS = ["stuck-processing", "checkout-never-expires", "encrypted-webhook-bad-tag",
+                  "notification-never-sent"]
+
+
+def test_clean_real_time_mock_passes():
+    row = run_one(None, clock="real")
+    assert row.clean_pass, f"exit {row.exit_code}, failed rules {row.failed_rules}\n{row.output_tail}"
+
+
+@pytest.mark.parametrize("fault", REAL_TIME_ROWS)
+def test_fault_switch_is_killed_in_real_time(fault):
+    row = run_one(fault, clock="real")
+    assert row.exit_code == 1 and row.rule in row.failed_rules, (
+        f"{fault} breaks {row.rule}: exit {row.exit_code}, failing rules {row.failed_rules}\n{row.output_tail}")
