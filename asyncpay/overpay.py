@@ -21,7 +21,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from asyncpay import api_versions, contracts, throttle
 from asyncpay.checks import overpay as checks
@@ -216,19 +216,37 @@ class OverpayMerchant:
 
     def wait_completed(self, task: Task) -> tuple[AnswerKind, Answer]:
         """Poll the status URL until the task is no longer processing (documented: completes)."""
-        timing = self.target.timing
-        return poll(lambda: self.read(task, "status"), until=lambda r: not r[0].waiting, clock=self.clock,
-                    timeout=timing.processing_timeout, interval=timing.poll_interval,
-                    on_timeout=checks.completes, describe=f"task {task.request_id} to complete",
-                    show=lambda r: show(r[1]))
+        return self._wait(task, "status", f"task {task.request_id} to complete")
 
     def wait_result(self, task: Task) -> tuple[AnswerKind, Answer]:
         """Poll the result URL until it answers something other than processing."""
+        return self._wait(task, "result", f"the result of task {task.request_id}")
+
+    def _wait(self, task: Task, which: str, describe: str) -> tuple[AnswerKind, Answer]:
+        """Poll ``which`` URL until the task is no longer waiting. Past the profile's processing
+        bound, the task fails ``overpay.completes`` only if the gateway itself said ``processing``
+        that late: reads it did not serve (HTTP 429) say nothing about the task, so a bound used
+        up by throttling is *not verified*."""
         timing = self.target.timing
-        return poll(lambda: self.read(task, "result"), until=lambda r: not r[0].waiting,
-                    clock=self.clock, timeout=timing.processing_timeout,
-                    interval=timing.poll_interval, on_timeout=checks.completes,
-                    describe=f"the result of task {task.request_id}", show=lambda r: show(r[1]))
+        said_processing: list[float] = []
+
+        def read() -> tuple[AnswerKind, Answer]:
+            kind, answer = self.read(task, which)
+            if kind is AnswerKind.PROCESSING:
+                said_processing.append(self.clock.now())
+            return kind, answer
+
+        def on_timeout(what: str, timeout: float, elapsed: float, seen: list[object]) -> NoReturn:
+            last = said_processing[-1] - task.answered_at if said_processing else 0.0
+            if last < timeout:
+                raise NotVerified("overpay.completes", f"{what}: the gateway said processing until "
+                                  f"{last:.1f} s after creation, and its later reads were throttled "
+                                  f"(HTTP 429) up to the {timeout:g} s bound")
+            checks.completes(what, timeout, elapsed, seen)
+
+        return poll(read, until=lambda r: not r[0].waiting, clock=self.clock,
+                    timeout=timing.processing_timeout, interval=timing.poll_interval,
+                    on_timeout=on_timeout, describe=describe, show=lambda r: show(r[1]))
 
     def outcome(self, task: Task) -> tuple[AnswerKind, Answer]:
         """Wait for completion on the status URL, then read the result (unless the status URL

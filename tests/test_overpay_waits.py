@@ -1,0 +1,91 @@
+"""Waiting for a task: past the processing bound, only the gateway's own "processing" fails
+overpay.completes; reads it did not serve (HTTP 429) leave the rule not verified."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import httpx
+import pytest
+
+from asyncpay.errors import ContractViolation, NotVerified
+from asyncpay.lifecycle import Outcome, Task
+from asyncpay.overpay import OverpayMerchant, make_client
+from asyncpay.profile import Timing, embedded_profile
+from asyncpay.redaction import Redactor
+
+BASE = "https://gateway.overpay.test"
+
+
+class Clock:
+    """A virtual clock of the test's own: waiting costs no real time."""
+
+    virtual = True
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def now(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += max(seconds, 0.0)
+
+    def can_wait(self, seconds: float) -> bool:
+        return True
+
+
+def _gateway(answer) -> tuple[OverpayMerchant, Task]:
+    target = embedded_profile().overpay
+    target.base_url = BASE
+    target.timing = dataclasses.replace(Timing(), processing_timeout=5.0, poll_interval=1.0, clock="virtual")
+    client = make_client(target, Redactor([]), transport=httpx.MockTransport(answer))
+    clock = Clock()
+    gateway = OverpayMerchant(target, client, clock, "run")
+    client.throttle.pause = clock.advance  # a 429's wait moves the test's clock, not the wall clock
+    task = Task("r-1", f"{BASE}/async/status/r-1", f"{BASE}/async/result/r-1", "payments", {},
+                Outcome.SUCCESSFUL, clock.now(), clock.now())
+    return gateway, task
+
+
+class Body(httpx.SyncByteStream):
+    """An answer body as a gateway streams it (the client reads every answer raw)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __iter__(self):
+        yield self.data
+
+
+def _processing() -> httpx.Response:
+    body = {"status": "processing", "request_id": "r-1", "status_url": f"{BASE}/async/status/r-1",
+            "response_url": f"{BASE}/async/result/r-1"}
+    return httpx.Response(200, headers={"Content-Type": "application/json"}, stream=Body(json.dumps(body).encode()))
+
+
+def test_a_bound_used_up_by_throttling_is_not_verified() -> None:
+    reads = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        reads.append(request.url.path)
+        if len(reads) == 1:
+            return _processing()
+        return httpx.Response(429, headers={"Retry-After": "1"}, stream=Body(b""))
+
+    gateway, task = _gateway(answer)
+    with pytest.raises(NotVerified) as unjudged:
+        gateway.wait_completed(task)
+
+    assert unjudged.value.rule == "overpay.completes"
+    assert "throttled" in unjudged.value.reason
+
+
+def test_processing_past_the_bound_fails_completes() -> None:
+    gateway, task = _gateway(lambda request: _processing())
+
+    with pytest.raises(ContractViolation) as failed:
+        gateway.wait_completed(task)
+
+    assert failed.value.rule == "overpay.completes"
