@@ -37,12 +37,16 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from types import TracebackType
 from typing import Generic, TypeVar
 
+from asyncpay.errors import Deferred, NotVerified
+
 T = TypeVar("T")
 R = TypeVar("R")
 
 #: Checks at once: enough for every generated case of a run to wait together (a waiting check costs a
 #: sleeping thread, no connection).
 MAX_THREADS = 128
+#: Endings that say a check could not be made (yet), not that the gateway broke a rule.
+UNSETTLED = (NotVerified, Deferred)
 
 
 class Pipeline(Generic[T, R]):
@@ -65,14 +69,19 @@ class Pipeline(Generic[T, R]):
         self._runs.append((item, self._pool.submit(context.run, self._check, item)))
 
     def join(self) -> list[R]:
-        """Wait for every check; return their results in order, or raise the first failure."""
+        """Wait for every check; return their results in order, or raise the first failure.
+
+        A check that could not be made (:class:`~asyncpay.errors.NotVerified`,
+        :class:`~asyncpay.errors.Deferred`) never hides one that failed: it is raised only when
+        no check failed.
+        """
         wait([future for _, future in self._runs])
         self._pool.shutdown(wait=True)
-        for item, future in self._runs:
-            error = future.exception()
-            if error is not None:
-                error.add_note(f"while checking {self._describe(item)}")
-                raise error
+        errors = [(item, error) for item, future in self._runs if (error := future.exception()) is not None]
+        failed = [(item, error) for item, error in errors if not isinstance(error, UNSETTLED)]
+        for item, error in failed or errors:
+            error.add_note(f"while checking {self._describe(item)}")
+            raise error
         return [future.result() for _, future in self._runs]
 
     def __enter__(self) -> Pipeline[T, R]:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
 from asyncpay import contracts
-from asyncpay.fanout import Pipeline
+from asyncpay.fanout import UNSETTLED, Pipeline
 
 
 def openapi_schema(gateway: Literal["overpay", "opp"]) -> Any:
@@ -85,13 +85,20 @@ def check_batches(cases: st.SearchStrategy[Any], operations: int, check: Callabl
     examples = settings().max_examples  # the active profile's
     batches = st.lists(cases, min_size=operations, max_size=operations)
     if not real_time:
+        unsettled: list[Exception] = []  # cases that could not be checked: the others still are
+
         @settings(settings.default, max_examples=examples)
         @given(batch=batches)
         def generated(batch: list[Any]) -> None:
             for case in batch:
-                check(case)
+                try:
+                    check(case)
+                except UNSETTLED as exc:
+                    unsettled.append(exc)
 
         generated()
+        if unsettled:
+            raise unsettled[0]
         return
 
     @settings(settings.default, max_examples=examples)

@@ -51,3 +51,33 @@ def test_virtual_clock_cases_run_in_order_in_batches() -> None:
         running.release()
 
     check_batches(st.integers(), 4, check, real_time=False)
+
+
+@pytest.mark.parametrize("real_time", [True, False])
+def test_a_case_that_cannot_be_checked_never_hides_one_that_failed(real_time: bool) -> None:
+    from asyncpay.errors import NotVerified
+
+    def check(case: int) -> None:
+        if case == 0:  # drawn first: Hypothesis's simplest case
+            raise NotVerified("overpay.completes", "every read was throttled")
+        if case >= 5:
+            raise AssertionError(f"case {case} broke its rule")
+
+    with pytest.raises(AssertionError, match="broke its rule"):
+        check_batches(st.integers(min_value=0, max_value=1000), 2, check, real_time=real_time)
+
+
+@pytest.mark.parametrize("real_time", [True, False])
+def test_cases_that_cannot_be_checked_leave_the_run_not_verified(real_time: bool) -> None:
+    from asyncpay.errors import NotVerified
+
+    checked: list[int] = []
+
+    def check(case: int) -> None:
+        checked.append(case)
+        if case == 0:
+            raise NotVerified("overpay.completes", "every read was throttled")
+
+    with pytest.raises(NotVerified):
+        check_batches(st.integers(min_value=0, max_value=1000), 2, check, real_time=real_time)
+    assert len(checked) == settings().max_examples * 2  # the others were still checked
