@@ -138,6 +138,12 @@ class GatewayClient:
         #: Sent with every request (e.g. ``X-API-Version``); a request's own headers win.
         self.headers = dict(headers or {})
         self.throttle = throttle if throttle is not None else Throttle(budget=timeout)
+        # Each exchange gets a connection pool of its own (sharing one TLS context): a pool shared
+        # by many threads can close a connection it has just handed to another request, which then
+        # reads from a closed socket (encode/httpcore#1110) — a transport failure the gateway never
+        # caused. An injected transport (a test's fake gateway) is used as it is.
+        self._injected = transport
+        self._tls = httpx.create_ssl_context(trust_env=False) if transport is None else None
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
@@ -160,6 +166,14 @@ class GatewayClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def _exchange_transport(self) -> httpx.HTTPTransport | None:
+        """A transport for one exchange (its own single-connection pool), or ``None`` to send
+        through the injected transport."""
+        if self._tls is None:
+            return None
+        return httpx.HTTPTransport(verify=self._tls, trust_env=False,
+                                   limits=httpx.Limits(max_connections=1, max_keepalive_connections=0))
 
     def with_headers(self, extra: Mapping[str, str], drop: tuple[str, ...] = ()) -> GatewayClient:
         """A view of this client (same connection, recording and throttle) that also sends
@@ -301,13 +315,22 @@ class GatewayClient:
             request = self._http.build_request(method, target, headers=request_headers, content=content,
                                                extensions={"trace": trace})
             timers[0].start()
-            response = self._http.send(request, stream=True)
+            pool = self._exchange_transport()
             try:
-                status = response.status_code
-                response_headers = response.headers
-                body = self._read_bounded(response, deadline)
+                if pool is None:
+                    response = self._http.send(request, stream=True)
+                else:
+                    response = pool.handle_request(request)
+                    response.request = request
+                try:
+                    status = response.status_code
+                    response_headers = response.headers
+                    body = self._read_bounded(response, deadline)
+                finally:
+                    response.close()
             finally:
-                response.close()
+                if pool is not None:
+                    pool.close()
         except TransportViolation as exc:
             error = exc.summary
             raise

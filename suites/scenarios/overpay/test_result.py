@@ -42,4 +42,7 @@ def test_200_result_reads_the_same_every_time(overpay):
     for _ in overpay.planned_reads(task, 3, rule="overpay.result-stable", at_least=1):
         overpay.read(task, "result")
 
-    assert overpay.model(task).result_reads >= 2
+    served = overpay.model(task).result_reads
+    if served < 2:  # reads throttled (HTTP 429) or the window used up: nothing to compare
+        raise NotVerified("overpay.result-stable", f"{served} read(s) of task {task.request_id}'s result were "
+                          "served inside its retention window; two are needed to compare")
