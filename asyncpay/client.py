@@ -7,7 +7,10 @@ Every request goes through :meth:`GatewayClient.send`, which
   ever attached after that check;
 * never follows redirects, never uses proxy settings from the environment;
 * bounds each exchange by the profile's request timeout and the response by a size limit, so
-  a gateway that hangs, drips or floods fails one check instead of the run;
+  a gateway that hangs, drips or floods fails one check instead of the run; the timeout counts
+  the harness's running time only (:mod:`asyncpay.stall`);
+* gives each exchange a connection of its own, in a pool of its own (one TLS context shared),
+  so no thread's exchange can end another's;
 * records the exchange, redacted, in the current test's recording.
 
 It never retries on its own, with one exception: an HTTP 429 answer to a request the caller
