@@ -77,11 +77,12 @@ def _marker(rule: str | None) -> list[str]:
 
 
 #: The real-time mock of ``--clock real`` rows: short retention and processing, late notifications.
-#: The retention outlasts the profile's processing bound (2 × 1.2 s + 3 s), so a task stuck in
-#: processing fails overpay.completes before it expires; a checkout lives 6 s, so its expiry is
-#: checked within the run instead of deferred.
-REAL_TIME_MOCK = ("--clock", "real", "--retention", "8", "--processing-delay", "0.3-1.2",
-                  "--pending-delay", "1.2", "--notification-delay", "1", "--checkout-lifetime", "6")
+#: Processing outlasts the harness's 1 s expiry slack, so a retention counted from completion
+#: instead of creation shows; the retention outlasts the profile's processing bound
+#: (2 × 2.5 s + 3 s), so a task stuck in processing fails overpay.completes before it expires; a
+#: checkout lives 6 s, so its expiry is checked within the run instead of deferred.
+REAL_TIME_MOCK = ("--clock", "real", "--retention", "12", "--processing-delay", "1.5-2.5",
+                  "--pending-delay", "2.5", "--notification-delay", "1", "--checkout-lifetime", "6")
 
 
 #: Fault switches whose rule a real-time run leaves *not verified* on purpose, and why.

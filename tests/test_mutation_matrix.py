@@ -41,10 +41,10 @@ def test_fault_switch_is_killed_naming_its_rule(fault):
 
 
 # Against a separately started real-time mock, through a profile: the rules whose checks wait in
-# real time (processing, checkout lifetime, notifications) and the one that needs the profile's
-# webhook key. `python -m asyncpay.matrix --clock real` runs every row.
-REAL_TIME_ROWS = ["stuck-processing", "checkout-never-expires", "encrypted-webhook-bad-tag",
-                  "notification-never-sent"]
+# real time (processing, retention, checkout lifetime, notifications) and the one that needs the
+# profile's webhook key. `python -m asyncpay.matrix --clock real` runs every row.
+REAL_TIME_ROWS = ["stuck-processing", "retention-from-completion", "checkout-never-expires",
+                  "encrypted-webhook-bad-tag", "notification-never-sent"]
 
 
 def test_clean_real_time_mock_passes():
