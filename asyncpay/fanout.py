@@ -1,25 +1,17 @@
-"""Run one check over many items at once (real-time gateways) or one after another (virtual clock).
+"""Check many items at once against a real-time gateway, each as it comes, and wait for them all.
 
 Against a gateway in real time, following 24 generated tasks one by one costs 24 processing
 times; following them together costs about one. On the mock's virtual clock time only moves
 when a check moves it, so concurrent checks would move it for each other: there the items run
 in order, which costs nothing.
 
-In a suite: ``fan_out(check_one, cases, concurrent=not gateway.clock.virtual)``; or, when the
-items come one at a time (drawn by Hypothesis), a :class:`Pipeline` that starts each check as
-its item comes and waits for them all at the end.
+In a suite, when the items come one at a time (drawn by Hypothesis): a :class:`Pipeline`
+starts each check as its item comes and waits for them all at the end.
 
->>> fan_out(lambda n: n * n, [1, 2, 3], concurrent=True)      # results in item order
-[1, 4, 9]
 >>> def check_one(n):
 ...     if n % 2 == 0:
 ...         raise AssertionError(f"case {n} failed")
 ...     return n
->>> fan_out(check_one, [1, 2, 3, 4], concurrent=True)        # the first failing item's error
-Traceback (most recent call last):
-...
-AssertionError: case 2 failed
-while checking 2
 >>> with Pipeline(check_one) as pipeline:                   # each check starts as its item comes
 ...     for n in (1, 3, 4, 5, 6):
 ...         pipeline.submit(n)
@@ -32,7 +24,7 @@ while checking 4
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from types import TracebackType
 from typing import Generic, TypeVar
@@ -94,14 +86,3 @@ class Pipeline(Generic[T, R]):
         else:
             wait([future for _, future in self._runs])
             self._pool.shutdown(wait=True)
-
-
-def fan_out(check: Callable[[T], R], items: Sequence[T], *, concurrent: bool) -> list[R]:
-    """``[check(item) for item in items]``, concurrently when asked; every item runs to its end,
-    then the first exception in item order is raised (so a failure names the first failing item)."""
-    if not concurrent or len(items) < 2:
-        return [check(item) for item in items]
-    pipeline: Pipeline[T, R] = Pipeline(check, threads=min(len(items), MAX_THREADS))
-    for item in items:
-        pipeline.submit(item)
-    return pipeline.join()

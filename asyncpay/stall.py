@@ -87,11 +87,6 @@ def stalled(since: float, until: float | None = None) -> float:
     return _MONITOR.start().stalled(since, until)
 
 
-def watch() -> None:
-    """Start this process's monitor (idempotent): deadlines only see stalls after it started."""
-    _MONITOR.start()
-
-
 class Deadline:
     """``seconds`` of the harness's running time from now: stalls push it back, up to ``grace`` × ``seconds``.
 
