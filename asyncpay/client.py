@@ -48,6 +48,7 @@ from asyncpay.redaction import Redactor
 from asyncpay.stall import Deadline
 from asyncpay.throttle import TOO_MANY_REQUESTS, Throttle
 from asyncpay.throttle import repeatable as may_repeat
+from asyncpay.watchdog import WATCHDOG, Watch
 
 MAX_BODY = 4 << 20  # 4 MiB: far above any documented answer, far below a flood
 
@@ -289,18 +290,8 @@ class GatewayClient:
         # The deadline counts the harness's running time: a moment this process could not run
         # (asyncpay.stall) is not the gateway's delay, so the watchdog re-arms for it.
         deadline = Deadline(self.timeout)
-        timers: list[threading.Timer] = []
-        finished = threading.Event()
 
         def expire() -> None:
-            if finished.is_set():
-                return
-            left = deadline.remaining()
-            if left > 0.005:
-                timers.append(threading.Timer(left, expire))
-                timers[-1].daemon = True
-                timers[-1].start()
-                return
             expired.set()
             for sock in sockets:
                 try:
@@ -308,16 +299,15 @@ class GatewayClient:
                 except OSError:
                     pass
 
-        timers.append(threading.Timer(self.timeout, expire))
-        timers[0].daemon = True
         status: int | None = None
         response_headers = httpx.Headers()
         body = b""
         error: str | None = None
+        watch: Watch | None = None
         try:
             request = self._http.build_request(method, target, headers=request_headers, content=content,
                                                extensions={"trace": trace})
-            timers[0].start()
+            watch = WATCHDOG.watch(deadline, expire)
             pool = self._exchange_transport()
             try:
                 if pool is None:
@@ -361,9 +351,8 @@ class GatewayClient:
                 expected="a complete HTTP answer",
                 received=self.redactor.text(f"{type(exc).__name__}: {exc}" or type(exc).__name__))
         finally:
-            finished.set()
-            for timer in list(timers):
-                timer.cancel()
+            if watch is not None:
+                watch.cancel()
             self.recording.exchange(Exchange(
                 method=method,
                 url=self.redactor.url(str(target)),
