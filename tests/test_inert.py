@@ -81,3 +81,38 @@ def test_a_suite_run_freezes_its_start_up_heap_and_thaws_it_at_the_end(pytester)
 
     result.assert_outcomes(passed=1)
     assert gc.get_freeze_count() == 0
+
+
+KEEPS_OBJECTS = '''
+import gc
+import pytest
+
+KEPT = []
+
+@pytest.mark.rule("overpay.task-answer")
+def test_keeps_objects_alive(overpay):
+    KEPT.extend([] for _ in range(10_000))
+    with open("frozen-during-test.txt", "w") as out:
+        out.write(str(gc.get_freeze_count()))
+'''
+
+
+def test_pytests_own_last_collections_skip_the_run_s_heap(pytester, monkeypatch) -> None:
+    # pytest collects garbage at its end (unraisable-exception checks); by then a suite run has
+    # frozen all it keeps (here 10,000 lists made during the test), and thaws it only after them.
+    import gc
+
+    import _pytest.unraisableexception as unraisable
+
+    frozen_at_collection: list[int] = []
+    collect = unraisable.gc_collect_harder
+    monkeypatch.setattr(unraisable, "gc_collect_harder",
+                        lambda iterations: (frozen_at_collection.append(gc.get_freeze_count()), collect(iterations)))
+    pytester.makepyfile(test_kept=KEEPS_OBJECTS)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--asyncpay-no-reports")
+
+    result.assert_outcomes(passed=1)
+    during = int((pytester.path / "frozen-during-test.txt").read_text())
+    assert len(frozen_at_collection) == 2
+    assert all(count >= during + 10_000 for count in frozen_at_collection)
+    assert gc.get_freeze_count() == 0
