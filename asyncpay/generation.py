@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 import schemathesis
@@ -18,8 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
-from asyncpay import contracts
+from asyncpay import contracts, prefetch
 from asyncpay.fanout import UNSETTLED, Pipeline
+from asyncpay.prefetch import DrawnCase
 
 
 def openapi_schema(gateway: Literal["overpay", "opp"]) -> Any:
@@ -39,13 +40,63 @@ def _openapi_schema(gateway: Literal["overpay", "opp"], profile: str) -> Any:
     return schema
 
 
+class GeneratedCases:
+    """What a property-based suite checks: batches of ``operations`` cases drawn from ``cases``,
+    one batch per Hypothesis example (``max_examples`` of the active profile).
+
+    ``operations`` may be a function, called when the batches are first drawn (it may have to
+    load a schema). ``per_operation`` says a batch holds one case per operation. Made at import,
+    when pytest collects the suite: a real-time run hands every collected one to a drawing
+    process before any test starts (:mod:`asyncpay.prefetch`).
+    """
+
+    def __init__(self, cases: st.SearchStrategy[Any], operations: int | Callable[[], int] = 1, *,
+                 per_operation: bool = False) -> None:
+        self.cases = cases
+        self._operations = operations
+        self.per_operation = per_operation
+
+    @functools.cached_property
+    def operations(self) -> int:
+        return self._operations if isinstance(self._operations, int) else self._operations()
+
+    def batches(self) -> st.SearchStrategy[list[Any]]:
+        return st.lists(self.cases, min_size=self.operations, max_size=self.operations)
+
+
+def suite_cases(items: Iterable[Any]) -> list[GeneratedCases]:
+    """The :class:`GeneratedCases` of the modules of ``items`` (pytest items), each once, those
+    with a case per operation first (the largest batches)."""
+    found: dict[int, GeneratedCases] = {}
+    for item in items:
+        module = getattr(item, "module", None)
+        for value in vars(module).values() if module is not None else ():
+            if isinstance(value, GeneratedCases):
+                found.setdefault(id(value), value)
+    return sorted(found.values(), key=lambda generated: not generated.per_operation)
+
+
+def generated_cases(gateway: Literal["overpay", "opp"], *, method: str, path_regex: str,
+                    per_operation: bool = False) -> GeneratedCases:
+    """Cases of the ``gateway``'s operations that ``method`` and ``path_regex`` select (see
+    :func:`case_strategy`): one a batch, or one per operation with ``per_operation``.
+
+    The OpenAPI document is loaded when the cases are first drawn, not at import: against a
+    real-time gateway that happens in the drawing process, and this one never loads it.
+    """
+    def selected() -> Any:
+        return openapi_schema(gateway).include(method=method, path_regex=path_regex)
+
+    operations: int | Callable[[], int] = (lambda: len(list(selected().get_all_operations()))) if per_operation else 1
+    return GeneratedCases(st.deferred(lambda: _cases(selected())), operations, per_operation=per_operation)
+
+
 def case_strategy(schema: Any) -> st.SearchStrategy[Any]:
     """Cases of every operation in ``schema``: positive and negative data, and the documented examples.
 
     Built when first drawn from, not when a suite module is imported: the documented examples
     are expanded by drawing (a fraction of a second per operation), which then happens inside the
-    test, overlapping the other tests' waits against a real-time gateway, instead of before any
-    test can start.
+    test (or the drawing process), not before any test can start.
     """
     return st.deferred(lambda: _cases(schema))
 
@@ -58,57 +109,76 @@ def _cases(schema: Any) -> st.SearchStrategy[Any]:
     return st.one_of(*drawn, *examples)
 
 
-#: Held while a real-time suite draws its cases. Hypothesis's source introspection (``ast.parse`` of
-#: the filters schemathesis builds as it draws, and the cache around it) is not safe to run in two
-#: threads at once on CPython 3.11, and the early-started contract suites would otherwise draw
-#: together. Drawing is CPU-bound, so taking turns costs nothing; the checks overlap regardless.
+def is_negative(case: Any) -> bool:
+    """Whether a generated case (a schemathesis ``Case`` or a drawn-ahead one) breaks the schema on purpose."""
+    if isinstance(case, DrawnCase):
+        return case.negative
+    meta = getattr(case, "meta", None)
+    return meta is not None and meta.generation.mode is GenerationMode.NEGATIVE
+
+
+#: Held while a real-time suite draws its cases in-process. Hypothesis's source introspection
+#: (``ast.parse`` of the filters schemathesis builds as it draws, and the cache around it) is not
+#: safe to run in two threads at once on CPython 3.11, and the early-started contract suites would
+#: otherwise draw together. Drawing is CPU-bound, so taking turns costs nothing.
 DRAWING = threading.Lock()
 
 
-def check_batches(cases: st.SearchStrategy[Any], operations: int, check: Callable[[Any], object], *,
-                  real_time: bool) -> None:
-    """Run ``check`` over ``max_examples`` × ``operations`` generated ``cases`` (the active
-    Hypothesis profile's ``max_examples``): each Hypothesis example is a batch of ``operations``
-    cases.
+def draw_batches(generated: GeneratedCases, emit: Callable[[list[Any]], object]) -> None:
+    """Draw ``generated``'s batches (the active profile's ``max_examples``), calling ``emit`` on each."""
+    @settings(settings.default, max_examples=settings().max_examples)
+    @given(batch=generated.batches())
+    def drawn(batch: list[Any]) -> None:
+        emit(batch)
+
+    drawn()
+
+
+def check_batches(generated: GeneratedCases, check: Callable[[Any], object], *, real_time: bool) -> None:
+    """Run ``check`` over every case of ``generated``.
 
     On the virtual clock the cases of a batch are checked one after another; a failing case fails
     its example, and Hypothesis prints the batch and its blob.
 
     Against a real-time gateway every case's check starts in the background as soon as its batch
-    is drawn, while Hypothesis draws the next: the waits of all cases (processing, the one-time
-    error's second read) overlap, and the run waits about one processing time instead of one per
-    request. When every case has ended, the first failure in drawing order is raised, with a note
-    naming its case. Hypothesis does not see that failure, so it neither shrinks it nor prints a
-    blob: against a real gateway a case is real traffic, and the note carries the request to
-    repeat by hand.
+    is drawn, while the next is drawn: the waits of all cases (processing, the one-time error's
+    second read) overlap, and the run waits about one processing time instead of one per
+    request. The batches come from the drawing process when the run started one
+    (:mod:`asyncpay.prefetch`), else they are drawn here. When every case has ended, the first
+    failure in drawing order is raised, with a note naming its case. Hypothesis does not see that
+    failure, so it neither shrinks it nor prints a blob: against a real gateway a case is real
+    traffic, and the note carries the request to repeat by hand.
     """
-    examples = settings().max_examples  # the active profile's
-    batches = st.lists(cases, min_size=operations, max_size=operations)
     if not real_time:
         unsettled: list[Exception] = []  # cases that could not be checked: the others still are
 
-        @settings(settings.default, max_examples=examples)
-        @given(batch=batches)
-        def generated(batch: list[Any]) -> None:
+        @settings(settings.default, max_examples=settings().max_examples)
+        @given(batch=generated.batches())
+        def generated_example(batch: list[Any]) -> None:
             for case in batch:
                 try:
                     check(case)
                 except UNSETTLED as exc:
                     unsettled.append(exc)
 
-        generated()
+        generated_example()
         if unsettled:
             raise unsettled[0]
         return
 
-    @settings(settings.default, max_examples=examples)
-    @given(batch=batches)
-    def drawn(batch: list[Any]) -> None:
-        for case in batch:
-            pipeline.submit(case)
+    with Pipeline(check, describe=describe_case) as pipeline:
+        ahead = prefetch.take(generated)
+        if ahead is not None:
+            for batch in ahead:
+                for case in batch:
+                    pipeline.submit(case)
+            return
+        def submit(batch: list[Any]) -> None:
+            for case in batch:
+                pipeline.submit(case)
 
-    with Pipeline(check, describe=describe_case) as pipeline, DRAWING:
-        drawn()
+        with DRAWING:
+            draw_batches(generated, submit)
 
 
 def describe_case(case: Any) -> str:

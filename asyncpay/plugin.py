@@ -313,8 +313,16 @@ def asyncpay_runtime(request: pytest.FixtureRequest, pytestconfig: pytest.Config
     pytestconfig.stash[_FROZEN] = True
     if (runtime.real_time and not options.value(pytestconfig, "sequential")
             and not hasattr(pytestconfig, "workerinput")):
+        # The generated cases are drawn in a child process on the other core: forked first,
+        # while this process runs no thread of its own making (asyncpay.prefetch).
+        from asyncpay import prefetch
+        from asyncpay.early import EarlyStarts, eligible
+        from asyncpay.generation import draw_batches, suite_cases
+        ahead = prefetch.start(suite_cases([item for item in request.session.items if eligible(item)]),
+                               draw_batches)
+        if ahead is not None:
+            request.addfinalizer(functools.partial(prefetch.stop, ahead))
         # Every wait of the run at once: see asyncpay.early.
-        from asyncpay.early import EarlyStarts
         early = EarlyStarts(runtime.fixture, _recording_of)
         pytestconfig.stash[_EARLY] = early
         early.start(request.session.items)

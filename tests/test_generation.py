@@ -8,7 +8,7 @@ import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from asyncpay.generation import check_batches
+from asyncpay.generation import GeneratedCases, check_batches
 
 
 def test_real_time_cases_all_run_and_overlap() -> None:
@@ -23,7 +23,7 @@ def test_real_time_cases_all_run_and_overlap() -> None:
         else:
             seen.append(case)
 
-    check_batches(st.integers(), 3, check, real_time=True)
+    check_batches(GeneratedCases(st.integers(), 3), check, real_time=True)
 
     assert len(seen) == examples * 3
 
@@ -37,7 +37,7 @@ def test_real_time_failure_names_its_case_after_every_case_ran() -> None:
             raise AssertionError("case 0 broke its rule")
 
     with pytest.raises(AssertionError, match="case 0 broke its rule") as failed:
-        check_batches(st.integers(min_value=0), 2, check, real_time=True)
+        check_batches(GeneratedCases(st.integers(min_value=0), 2), check, real_time=True)
 
     assert "while checking" in "".join(getattr(failed.value, "__notes__", []))
     assert len(checked) == settings().max_examples * 2  # nothing cut short by the failure
@@ -50,7 +50,7 @@ def test_virtual_clock_cases_run_in_order_in_batches() -> None:
         assert running.acquire(blocking=False), "two checks ran at once on the virtual clock"
         running.release()
 
-    check_batches(st.integers(), 4, check, real_time=False)
+    check_batches(GeneratedCases(st.integers(), 4), check, real_time=False)
 
 
 @pytest.mark.parametrize("real_time", [True, False])
@@ -64,7 +64,7 @@ def test_a_case_that_cannot_be_checked_never_hides_one_that_failed(real_time: bo
             raise AssertionError(f"case {case} broke its rule")
 
     with pytest.raises(AssertionError, match="broke its rule"):
-        check_batches(st.integers(min_value=0, max_value=1000), 2, check, real_time=real_time)
+        check_batches(GeneratedCases(st.integers(min_value=0, max_value=1000), 2), check, real_time=real_time)
 
 
 @pytest.mark.parametrize("real_time", [True, False])
@@ -79,5 +79,5 @@ def test_cases_that_cannot_be_checked_leave_the_run_not_verified(real_time: bool
             raise NotVerified("overpay.completes", "every read was throttled")
 
     with pytest.raises(NotVerified):
-        check_batches(st.integers(min_value=0, max_value=1000), 2, check, real_time=real_time)
+        check_batches(GeneratedCases(st.integers(min_value=0, max_value=1000), 2), check, real_time=real_time)
     assert len(checked) == settings().max_examples * 2  # the others were still checked

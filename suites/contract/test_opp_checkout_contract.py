@@ -10,13 +10,11 @@ import pytest
 from asyncpay.checks import checkout as checks
 from asyncpay.checks import opp as opp_checks
 from asyncpay.constraints import opp_documented_breach
-from asyncpay.generation import case_strategy, check_batches, openapi_schema
+from asyncpay.generation import check_batches, generated_cases
 
 pytestmark = pytest.mark.opp
 
-schema = openapi_schema("opp")
-checkouts = schema.include(method="POST", path_regex=r"^/v1/checkouts$")
-CASES = case_strategy(checkouts)
+CASES = generated_cases("opp", method="POST", path_regex=r"^/v1/checkouts$")
 
 
 def _one(checkout, receiver, case):
@@ -36,4 +34,4 @@ def _one(checkout, receiver, case):
 
 @pytest.mark.rule("opp.contract", "opp.validation-error", "opp.result-code-documented")
 def test_generated_checkout_requests(checkout, receiver):
-    check_batches(CASES, 1, lambda case: _one(checkout, receiver, case), real_time=not checkout.clock.virtual)
+    check_batches(CASES, lambda case: _one(checkout, receiver, case), real_time=not checkout.clock.virtual)

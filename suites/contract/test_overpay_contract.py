@@ -12,19 +12,16 @@ is sent and followed concurrently, each task still judged on its own by the life
 
 import pytest
 from schemathesis.core import NotSet
-from schemathesis.generation import GenerationMode
 
 from asyncpay.checks import overpay as checks
 from asyncpay.constraints import overpay_documented_breach
-from asyncpay.generation import case_strategy, check_batches, openapi_schema
+from asyncpay.generation import check_batches, generated_cases, is_negative
 from asyncpay.lifecycle import AnswerKind, Outcome
 
 pytestmark = pytest.mark.overpay
 
-schema = openapi_schema("overpay")
-async_posts = schema.include(method="POST", path_regex=r"^/async/transactions/")
-OPERATIONS = len(list(async_posts.get_all_operations()))
-CASES = case_strategy(async_posts)
+# A batch is one request to every async operation.
+CASES = generated_cases("overpay", method="POST", path_regex=r"^/async/transactions/", per_operation=True)
 
 
 def _sanitise(body, hook):
@@ -42,7 +39,7 @@ def _one(overpay, receiver, case):
     """Send one generated request and follow it; the checks raise on any broken rule."""
     operation = case.formatted_path.rsplit("/", 1)[-1]
     body = None if isinstance(case.body, NotSet) else _sanitise(case.body, receiver.endpoint("overpay-generated"))
-    negative = case.meta is not None and case.meta.generation.mode is GenerationMode.NEGATIVE
+    negative = is_negative(case)
     breach = overpay_documented_breach(body) if negative else None
     sent_at = overpay.clock.now()
 
@@ -67,4 +64,4 @@ def _one(overpay, receiver, case):
 
 @pytest.mark.rule("overpay.contract", "overpay.invalid-rejected")
 def test_generated_async_requests(overpay, receiver):
-    check_batches(CASES, OPERATIONS, lambda case: _one(overpay, receiver, case), real_time=not overpay.clock.virtual)
+    check_batches(CASES, lambda case: _one(overpay, receiver, case), real_time=not overpay.clock.virtual)
