@@ -10,8 +10,9 @@ checks the child's batches as they come instead of drawing its own.
 
 Only the drawing moves: every check still runs in the parent, on the same rules. A drawing error
 in the child (a Hypothesis health check, say) is raised in the suite that asked for those cases,
-with the child's traceback. Where ``os.fork`` is missing (Windows) or the child cannot start,
-the suites draw in-process as before. Nothing here runs on the virtual clock: there Hypothesis
+with the child's traceback; so is a child that dies or falls silent (:data:`SILENCE_LIMIT`).
+Off Linux (see :data:`FORK_SAFE`), or where the child cannot start, the suites draw in-process
+as before. Nothing here runs on the virtual clock: there Hypothesis
 owns each example, to shrink it and print its blob.
 
 Usage (in the plugin, before the early starts)::
@@ -37,6 +38,13 @@ from typing import Any
 from asyncpay.errors import HarnessError
 
 _HEADER = struct.Struct("!I")
+#: Where a process that has run threads and TLS can fork a child that only computes: Linux. On
+#: macOS a forked child may crash in the system frameworks the parent used (CPython's own
+#: multiprocessing spawns there), and Windows has no fork: the suites draw in-process.
+FORK_SAFE = sys.platform.startswith("linux") and hasattr(os, "fork")
+#: Seconds without a batch from the drawing process before a suite gives up on it (a batch takes
+#: well under a second to draw; this bounds a child that hangs).
+SILENCE_LIMIT = 120.0
 #: Frame kinds: a batch of cases, the end of a source's batches, a drawing error.
 BATCH, END, ERROR = "batch", "end", "error"
 
@@ -116,7 +124,10 @@ class Prefetch:
 
     def _batches(self, index: int) -> Iterator[list[DrawnCase]]:
         while True:
-            kind, payload = self._queues[index].get()
+            try:
+                kind, payload = self._queues[index].get(timeout=SILENCE_LIMIT)
+            except queue.Empty:
+                raise HarnessError(f"the drawing process sent no generated case for {SILENCE_LIMIT:g} s") from None
             if kind == BATCH:
                 yield payload
             elif kind == END:
@@ -150,7 +161,7 @@ def start(sources: Sequence[Any], draw: Draw) -> Prefetch | None:
 
     Call it before the run starts threads of its own: a forked child has only the calling thread.
     """
-    if not sources or not hasattr(os, "fork"):
+    if not sources or not FORK_SAFE:
         return None
     read_fd, write_fd = os.pipe()
     try:
@@ -190,7 +201,6 @@ def _child(sources: Sequence[Any], draw: Draw, fd: int) -> None:
                 send(index, ERROR, traceback.format_exc())
             else:
                 send(index, END, None)
-        sys.stdout.flush()
 
 
 def take(source: Any) -> Iterator[list[DrawnCase]] | None:

@@ -12,7 +12,7 @@ from asyncpay import prefetch
 from asyncpay.errors import HarnessError
 from asyncpay.generation import GeneratedCases, check_batches, draw_batches
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork here: the suites draw in-process")
+pytestmark = pytest.mark.skipif(not prefetch.FORK_SAFE, reason="no safe fork here: the suites draw in-process")
 
 
 def _drawer_pid(_: object) -> int:
@@ -55,6 +55,19 @@ def test_a_drawing_process_that_dies_fails_the_suites_still_waiting() -> None:
             list(prefetch.take(dying) or [])
     finally:
         prefetch.stop(ahead)
+
+
+def test_a_silent_drawing_process_is_given_up_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setattr(prefetch, "SILENCE_LIMIT", 0.5)
+    silent = GeneratedCases(st.integers().map(lambda n: time.sleep(3600)), 1)
+    ahead = prefetch.start([silent], draw_batches)
+    try:
+        with pytest.raises(HarnessError, match="sent no generated case for 0.5 s"):
+            list(prefetch.take(silent) or [])
+    finally:
+        prefetch.stop(ahead)  # and the child is killed
 
 
 def test_a_real_time_suite_checks_the_drawn_ahead_cases() -> None:
