@@ -36,10 +36,11 @@ class Clock:
         return True
 
 
-def _gateway(answer) -> tuple[OverpayMerchant, Task]:
+def _gateway(answer, **timing: float) -> tuple[OverpayMerchant, Task]:
     target = embedded_profile().overpay
     target.base_url = BASE
-    target.timing = dataclasses.replace(Timing(), processing_timeout=5.0, poll_interval=1.0, clock="virtual")
+    target.timing = dataclasses.replace(Timing(), **{"processing_timeout": 5.0, "poll_interval": 1.0, **timing},
+                                        clock="virtual")
     client = make_client(target, Redactor([]), transport=httpx.MockTransport(answer))
     clock = Clock()
     gateway = OverpayMerchant(target, client, clock, "run")
@@ -88,3 +89,39 @@ def test_processing_past_the_bound_fails_completes() -> None:
         gateway.wait_completed(task)
 
     assert failed.value.rule == "overpay.completes"
+
+
+def test_processing_until_the_retention_window_closes_fails_completes() -> None:
+    # The profile allows a minute of processing, but results are kept 10 s from creation: a task
+    # still processing when that window closes never has a result to keep.
+    read_at: list[float] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        read_at.append(gateway.clock.now() - task.sent_at)
+        return _processing()
+
+    gateway, task = _gateway(answer, processing_timeout=60.0, retention=10.0)
+    with pytest.raises(ContractViolation) as failed:
+        gateway.wait_completed(task)
+
+    assert failed.value.rule == "overpay.completes"
+    assert "retention window was over" in str(failed.value)
+    window_end = 10.0 - gateway.slack
+    assert window_end <= read_at[-1] < 10.0 + gateway.slack  # read at the window's end, before expiry
+
+
+def test_a_retention_window_closed_by_throttling_is_not_verified() -> None:
+    reads = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        reads.append(request.url.path)
+        if len(reads) == 1:
+            return _processing()
+        return httpx.Response(429, headers={"Retry-After": "1"}, stream=Body(b""))
+
+    gateway, task = _gateway(answer, processing_timeout=60.0, retention=10.0)
+    with pytest.raises(NotVerified) as unjudged:
+        gateway.wait_completed(task)
+
+    assert unjudged.value.rule == "overpay.completes"
+    assert "retention window" in unjudged.value.reason

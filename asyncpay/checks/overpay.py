@@ -184,6 +184,23 @@ def completes(describe: str, timeout: float, elapsed: float, seen: list[object])
                             hint="raise the profile's processing_timeout if the gateway is merely slow")
 
 
+@check("overpay.completes")
+def completes_while_kept(request_id: str, processing_at: float, retention: float, slack: float,
+                         seen: list[str]) -> None:
+    """A task completes while its result can still be kept: one still answering processing once
+    its retention window is over (``retention`` less ``slack`` seconds from its creation, the
+    lifecycle model's window) never delivers a result in time.
+
+    ``processing_at`` is how long after creation (seconds) the gateway last answered processing.
+    """
+    if processing_at >= retention - slack:
+        raise ContractViolation(
+            "overpay.completes", f"task {request_id} was still processing when its retention window was over",
+            expected=f"a result within the {retention:g} s a result is kept from creation (profile retention)",
+            received=f"processing {processing_at:.1f} s after creation; answers seen (in order): {seen[-8:]}",
+            hint="a task that completes only after its retention has no result to keep")
+
+
 @check("overpay.unknown-404")
 def unknown_404(answer: Answer, request_id: str, where: str) -> None:
     """An unknown (or no longer kept) request_id answers HTTP 404 {status: unknown, request_id}."""
