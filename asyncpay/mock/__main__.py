@@ -18,6 +18,7 @@ from asyncpay.mock.app import create_app
 from asyncpay.mock.config import CHECKOUT_NOTIFICATIONS, CLOCK_MODES, MockConfig
 from asyncpay.mock.faults import FAULTS
 from asyncpay.mock.variants import ALL, VARIANTS
+from asyncpay.testdata import MOCK_ENTITY_ID, MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN, MOCK_WEBHOOK_SECRET
 
 
 def _table(header: Sequence[str], rows: list[Sequence[str]]) -> str:
@@ -39,6 +40,14 @@ def variant_table() -> str:
                   [(v.name, v.freedom) for v in sorted(VARIANTS.values(), key=lambda v: v.name)])
 
 
+def credentials_help() -> str:
+    """The mock's fixed credentials, as the environment variables a profile names (``*_env``)."""
+    return ("credentials (fixed, test use only; a profile names these variables):\n"
+            f"  export MOCK_SHOP_ID={MOCK_SHOP_ID} MOCK_SECRET_KEY={MOCK_SECRET_KEY}\n"
+            f"  export MOCK_ENTITY_ID={MOCK_ENTITY_ID} MOCK_TOKEN={MOCK_TOKEN}\n"
+            f"  export MOCK_WEBHOOK_SECRET={MOCK_WEBHOOK_SECRET}\n")
+
+
 def seconds_range(text: str) -> tuple[float, float]:
     """``"2"`` → (2, 2); ``"0.3-1.2"`` → (0.3, 1.2): seconds, low end first."""
     low, sep, high = text.partition("-")
@@ -56,7 +65,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m asyncpay.mock",
         description="Serve the asyncpay mock gateway (Overpay async tasks, OPP payments and "
-                    "COPYandPAY checkouts).")
+                    "COPYandPAY checkouts).",
+        epilog=credentials_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default: %(default)s)")
     p.add_argument("--clock", choices=CLOCK_MODES, default=defaults.clock,
@@ -129,9 +139,11 @@ def main(argv: list[str] | None = None) -> int:
                                    log_level="info")  # sets up uvicorn's loggers, used below
     how = ("virtual: it moves only with POST /_asyncpay/clock/advance" if config.clock == "virtual"
            else "real")
+    processing = (f"{config.processing_delay:.6g}" if config.longest_processing == config.processing_delay
+                  else f"{config.processing_delay:.6g}-{config.longest_processing:.6g}")
     logging.getLogger("uvicorn.error").info(
-        "asyncpay mock: clock %s; processing %.6g-%.6gs, retention %.6gs; checkouts live %.6gs and "
-        "notify the %s; faults: %s; variants: %s", how, config.processing_delay, config.longest_processing,
+        "asyncpay mock: clock %s; processing %s s, retention %.6g s; checkouts live %.6g s and "
+        "notify the %s; faults: %s; variants: %s", how, processing,
         config.retention, config.checkout_lifetime, config.checkout_notification,
         ", ".join(config.faults) or "none", ", ".join(config.variants) or "none")
     uvicorn.Server(server_config).run()
