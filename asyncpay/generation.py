@@ -51,10 +51,12 @@ class GeneratedCases:
     """
 
     def __init__(self, cases: st.SearchStrategy[Any], operations: int | Callable[[], int] = 1, *,
-                 per_operation: bool = False) -> None:
+                 per_operation: bool = False, explicit: Iterable[Any] = ()) -> None:
         self.cases = cases
         self._operations = operations
         self.per_operation = per_operation
+        #: Cases checked on every run before the drawn ones, whatever Hypothesis draws.
+        self.explicit = list(explicit)
 
     @functools.cached_property
     def operations(self) -> int:
@@ -77,9 +79,10 @@ def suite_cases(items: Iterable[Any]) -> list[GeneratedCases]:
 
 
 def generated_cases(gateway: Literal["overpay", "opp"], *, method: str, path_regex: str,
-                    per_operation: bool = False) -> GeneratedCases:
+                    per_operation: bool = False, explicit: Iterable[Any] = ()) -> GeneratedCases:
     """Cases of the ``gateway``'s operations that ``method`` and ``path_regex`` select (see
-    :func:`case_strategy`): one a batch, or one per operation with ``per_operation``.
+    :func:`case_strategy`): one a batch, or one per operation with ``per_operation``; the
+    ``explicit`` cases (:func:`explicit_case`) are checked on every run as well.
 
     The OpenAPI document is loaded when the cases are first drawn, not at import: against a
     real-time gateway that happens in the drawing process, and this one never loads it.
@@ -88,7 +91,16 @@ def generated_cases(gateway: Literal["overpay", "opp"], *, method: str, path_reg
         return openapi_schema(gateway).include(method=method, path_regex=path_regex)
 
     operations: int | Callable[[], int] = (lambda: len(list(selected().get_all_operations()))) if per_operation else 1
-    return GeneratedCases(st.deferred(lambda: _cases(selected())), operations, per_operation=per_operation)
+    return GeneratedCases(st.deferred(lambda: _cases(selected())), operations, per_operation=per_operation,
+                          explicit=explicit)
+
+
+def explicit_case(method: str, path: str, body: Any, *, negative: bool = True,
+                  media_type: str = "application/json") -> DrawnCase:
+    """A request a suite sends on every run, shaped like a generated case (``negative``: it
+    breaks the schema on purpose)."""
+    return DrawnCase(method=method, path=path, formatted_path=path, query=None, headers=None, body=body,
+                     media_type=media_type, negative=negative)
 
 
 def case_strategy(schema: Any) -> st.SearchStrategy[Any]:
@@ -151,6 +163,11 @@ def check_batches(generated: GeneratedCases, check: Callable[[Any], object], *, 
     """
     if not real_time:
         unsettled: list[Exception] = []  # cases that could not be checked: the others still are
+        for case in generated.explicit:
+            try:
+                check(case)
+            except UNSETTLED as exc:
+                unsettled.append(exc)
 
         @settings(settings.default, max_examples=settings().max_examples)
         @given(batch=generated.batches())
@@ -167,6 +184,8 @@ def check_batches(generated: GeneratedCases, check: Callable[[Any], object], *, 
         return
 
     with Pipeline(check, describe=describe_case) as pipeline:
+        for case in generated.explicit:
+            pipeline.submit(case)
         ahead = prefetch.take(generated)
         if ahead is not None:
             for batch in ahead:

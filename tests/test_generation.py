@@ -81,3 +81,17 @@ def test_cases_that_cannot_be_checked_leave_the_run_not_verified(real_time: bool
     with pytest.raises(NotVerified):
         check_batches(GeneratedCases(st.integers(min_value=0, max_value=1000), 2), check, real_time=real_time)
     assert len(checked) == settings().max_examples * 2  # the others were still checked
+
+
+@pytest.mark.parametrize("real_time", [True, False])
+def test_explicit_cases_are_checked_on_every_run_whatever_is_drawn(real_time: bool) -> None:
+    from asyncpay.generation import explicit_case
+
+    checked: list[object] = []
+    unwrapped = explicit_case("POST", "/async/transactions/payments", {"amount": 100})
+    generated = GeneratedCases(st.integers(), 2, explicit=[unwrapped])
+
+    check_batches(generated, checked.append, real_time=real_time)
+
+    assert sum(case is unwrapped for case in checked) == 1 and unwrapped.negative
+    assert len(checked) == 1 + settings().max_examples * 2
