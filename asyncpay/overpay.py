@@ -223,16 +223,17 @@ class OverpayMerchant:
         return self._wait(task, "result", f"the result of task {task.request_id}")
 
     def _wait(self, task: Task, which: str, describe: str) -> tuple[AnswerKind, Answer]:
-        """Poll ``which`` URL until the task is no longer waiting, at most the profile's processing
-        bound, and never past the task's retention window (its result is judged on expiry after
-        that). Past the bound the task fails ``overpay.completes`` only if the gateway itself said
-        ``processing`` that late: reads it did not serve (HTTP 429) say nothing about the task, so a
-        bound used up by throttling is *not verified*. A task still processing when the window has
-        closed fails it too: it never completes while its result could be kept."""
+        """Poll ``which`` URL until the task is no longer waiting, within the profile's processing
+        bound. A bound longer than the retention leaves (less twice the slack) is capped there: a
+        task still processing then can no longer keep its result for the documented time. Past
+        the bound the task fails ``overpay.completes`` only if the gateway itself said
+        ``processing`` that late: reads it did not serve (HTTP 429) say nothing about the task, so
+        a bound used up by throttling is *not verified*."""
         timing = self.target.timing
         said_processing: list[float] = []
-        window = self.window_left(task)
-        bounded_by_window = 0 < window < timing.processing_timeout
+        cap = timing.retention - 2 * self.slack  # seconds after the task answer
+        capped = 0 < cap < timing.processing_timeout
+        bound = cap if capped else timing.processing_timeout
 
         def read() -> tuple[AnswerKind, Answer]:
             kind, answer = self.read(task, which)
@@ -242,22 +243,17 @@ class OverpayMerchant:
 
         def on_timeout(what: str, timeout: float, elapsed: float, seen: list[object]) -> NoReturn:
             last = said_processing[-1] - task.answered_at if said_processing else 0.0
-            if bounded_by_window:
-                model = self.model(task)
-                if said_processing and not model.kept(said_processing[-1]):
-                    checks.completes_while_kept(task.request_id, said_processing[-1] - task.sent_at,
-                                                timing.retention, self.slack, model.history)
-                raise NotVerified("overpay.completes", f"{what}: the gateway said processing until {last:.1f} s "
-                                  f"after creation, and its later reads were throttled (HTTP 429) until the "
-                                  f"retention window ({timing.retention:g} s from creation) closed")
-            if last < timeout:
+            if last < bound:
                 raise NotVerified("overpay.completes", f"{what}: the gateway said processing until "
                                   f"{last:.1f} s after creation, and its later reads were throttled "
-                                  f"(HTTP 429) up to the {timeout:g} s bound")
+                                  f"(HTTP 429) up to the {bound:g} s bound")
+            if capped:
+                checks.completes_while_kept(task.request_id, last, timing.retention, 2 * self.slack,
+                                            self.model(task).history)
             checks.completes(what, timeout, elapsed, seen)
 
-        return poll(read, until=lambda r: not r[0].waiting, clock=self.clock,
-                    timeout=window if bounded_by_window else timing.processing_timeout,
+        timeout = max(task.answered_at + cap - self.clock.now(), 0.01) if capped else timing.processing_timeout
+        return poll(read, until=lambda r: not r[0].waiting, clock=self.clock, timeout=timeout,
                     interval=timing.poll_interval, on_timeout=on_timeout, describe=describe,
                     show=lambda r: show(r[1]))
 

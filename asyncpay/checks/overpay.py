@@ -185,20 +185,22 @@ def completes(describe: str, timeout: float, elapsed: float, seen: list[object])
 
 
 @check("overpay.completes")
-def completes_while_kept(request_id: str, processing_at: float, retention: float, slack: float,
+def completes_while_kept(request_id: str, processing_at: float, retention: float, margin: float,
                          seen: list[str]) -> None:
-    """A task completes while its result can still be kept: one still answering processing once
-    its retention window is over (``retention`` less ``slack`` seconds from its creation, the
-    lifecycle model's window) never delivers a result in time.
+    """A task completes while its result can still be kept for the documented time: one still
+    answering processing ``retention`` less ``margin`` seconds after its task answer (or later)
+    would hand out a result that lives less than ``margin`` seconds.
 
-    ``processing_at`` is how long after creation (seconds) the gateway last answered processing.
+    ``processing_at`` is how long after the task answer (seconds) the gateway last said processing.
     """
-    if processing_at >= retention - slack:
+    if processing_at >= retention - margin:
         raise ContractViolation(
-            "overpay.completes", f"task {request_id} was still processing when its retention window was over",
-            expected=f"a result within the {retention:g} s a result is kept from creation (profile retention)",
-            received=f"processing {processing_at:.1f} s after creation; answers seen (in order): {seen[-8:]}",
-            hint="a task that completes only after its retention has no result to keep")
+            "overpay.completes", f"task {request_id} was still processing when its result should already "
+                                 f"have been kept for most of its retention",
+            expected=f"a result well within the {retention:g} s a result is kept from creation (profile "
+                     f"retention), at the latest {retention - margin:g} s after the task answer",
+            received=f"processing {processing_at:.1f} s after the task answer; answers seen (in order): {seen[-8:]}",
+            hint="a task that completes only at the end of its retention has no result to keep")
 
 
 @check("overpay.unknown-404")
