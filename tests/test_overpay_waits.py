@@ -65,7 +65,8 @@ def _processing() -> httpx.Response:
     return httpx.Response(200, headers={"Content-Type": "application/json"}, stream=Body(json.dumps(body).encode()))
 
 
-def test_a_bound_used_up_by_throttling_is_not_verified() -> None:
+def _processing_then_throttled():
+    """A gateway that says processing once, then answers every read with HTTP 429."""
     reads = []
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -74,6 +75,11 @@ def test_a_bound_used_up_by_throttling_is_not_verified() -> None:
             return _processing()
         return httpx.Response(429, headers={"Retry-After": "1"}, stream=Body(b""))
 
+    return answer
+
+
+def test_a_bound_used_up_by_throttling_is_not_verified() -> None:
+    answer = _processing_then_throttled()
     gateway, task = _gateway(answer)
     with pytest.raises(NotVerified) as unjudged:
         gateway.wait_completed(task)
@@ -110,14 +116,7 @@ def test_processing_to_the_end_of_the_retention_fails_completes() -> None:
 
 
 def test_a_retention_window_closed_by_throttling_is_not_verified() -> None:
-    reads = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        reads.append(request.url.path)
-        if len(reads) == 1:
-            return _processing()
-        return httpx.Response(429, headers={"Retry-After": "1"}, stream=Body(b""))
-
+    answer = _processing_then_throttled()
     gateway, task = _gateway(answer, processing_timeout=60.0, retention=10.0)
     with pytest.raises(NotVerified) as unjudged:
         gateway.wait_completed(task)
