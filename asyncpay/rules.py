@@ -5,7 +5,7 @@ carry its id, the check functions in :mod:`asyncpay.checks` are registered under
 fault switches say which rule each one breaks, and the reports give a verdict per rule.
 ``text`` restates the documentation; ``source`` is the public page it comes from.
 
-``python -m asyncpay.rulemap`` prints every rule with its check functions and the suite tests
+``python -m asyncpay.tools.rulemap`` prints every rule with its check functions and the suite tests
 that exercise it.
 """
 

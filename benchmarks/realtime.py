@@ -41,7 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from a checkout
 
-from asyncpay.profile import Timing, mock_timing  # noqa: E402
+from asyncpay.config.profile import Timing, mock_timing  # noqa: E402
 from asyncpay.testing.mock_process import TASK_FAILURE, MockProcess  # noqa: E402
 from asyncpay.testing.runs import profile_toml, run_suites  # noqa: E402
 
@@ -53,7 +53,7 @@ NOTIFICATION_DELAY = 1.0  # seconds, at most
 
 
 def _slack(retention: float) -> float:
-    return max(1.0, 0.02 * retention)  # the harness's expiry slack on a real clock (asyncpay.overpay)
+    return max(1.0, 0.02 * retention)  # the harness's expiry slack on a real clock (asyncpay.gateways.overpay.merchant)
 
 
 def critical_path(processing: tuple[float, float], retention: float) -> float:

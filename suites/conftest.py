@@ -4,7 +4,7 @@ The state machine and the property-based suites send hundreds of requests each; 
 handful. Run with ``-n 2 --dist loadgroup`` (the main job, ``tox -e suites``), pytest-xdist deals
 the tests to its workers one at a time in this order, so the two longest run side by side and the
 short ones fill in around them. Without xdist pytest's order is kept: there each test stands
-alone, and against a real-time gateway every test starts at once anyway (asyncpay.early).
+alone, and against a real-time gateway every test starts at once anyway (asyncpay.realtime.early).
 """
 
 from pathlib import Path

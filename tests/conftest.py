@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from asyncpay.matrix import ROOT, load_rows, table
+from asyncpay.tools.matrix import ROOT, load_rows, table
 from asyncpay.mock.testing import MockServer
-from asyncpay.receiver import Receiver
+from asyncpay.waiting.receiver import Receiver
 
 #: Every warning is an error in the project's own tests (``pytest tests``); this conftest is not
 #: loaded by ``pytest suites``, where a deprecation in a dependency must not fail a go-live check

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from asyncpay.redaction import Redactor
-from asyncpay.report import write_reports
+from asyncpay.http.redaction import Redactor
+from asyncpay.reporting.report import write_reports
 from asyncpay.rules import RULES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -14,7 +14,7 @@ import pytest
 
 from asyncpay.mock.testing import MockServer
 from asyncpay.mock.urls import OFF_ORIGIN_HOST
-from asyncpay.receiver import Receiver
+from asyncpay.waiting.receiver import Receiver
 from asyncpay.testing.runs import profile_toml, run_suites
 
 ROOT = Path(__file__).resolve().parent.parent

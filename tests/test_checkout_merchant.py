@@ -12,16 +12,16 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from asyncpay.checkout import CheckoutMerchant
-from asyncpay.client import GatewayClient, bearer
-from asyncpay.clock import VirtualClock
+from asyncpay.gateways.opp.checkout import CheckoutMerchant
+from asyncpay.http.client import GatewayClient, bearer
+from asyncpay.waiting.clock import VirtualClock
 from asyncpay.errors import ContractViolation, NotVerified
 from asyncpay.mock.testing import MockServer
 from asyncpay.mock.urls import OFF_ORIGIN_HOST
-from asyncpay.opp import OppMerchant
-from asyncpay.profile import MOCK_TIMING, OPP_OUTCOMES, OppTarget
-from asyncpay.receiver import Receiver
-from asyncpay.redaction import Redactor
+from asyncpay.gateways.opp.merchant import OppMerchant
+from asyncpay.config.profile import MOCK_TIMING, OPP_OUTCOMES, OppTarget
+from asyncpay.waiting.receiver import Receiver
+from asyncpay.http.redaction import Redactor
 
 Handler = Callable[[httpx.Request], httpx.Response | None]
 

@@ -11,7 +11,7 @@ import pytest
 
 from asyncpay.checks import CHECKS, load_all
 from asyncpay.checks import checkout as checks
-from asyncpay.client import Answer
+from asyncpay.http.client import Answer
 from asyncpay.errors import ContractViolation
 from asyncpay.rules import RULES
 

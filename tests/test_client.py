@@ -14,12 +14,12 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from asyncpay import client as client_module
-from asyncpay.client import GatewayClient, basic, bearer
+from asyncpay.http import client as client_module
+from asyncpay.http.client import GatewayClient, basic, bearer
 from asyncpay.errors import ContractViolation, NotVerified, TransportViolation
-from asyncpay.receiver import Receiver
-from asyncpay.redaction import Redactor
-from asyncpay.stall import Deadline
+from asyncpay.waiting.receiver import Receiver
+from asyncpay.http.redaction import Redactor
+from asyncpay.waiting.stall import Deadline
 from asyncpay.testing.hostile import HostileGateway
 
 BASE = "https://gateway.test"

@@ -8,9 +8,9 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from asyncpay.client import GatewayClient, basic
-from asyncpay.redaction import Redactor
-from asyncpay.throttle import Throttle, repeatable, retry_after
+from asyncpay.http.client import GatewayClient, basic
+from asyncpay.http.redaction import Redactor
+from asyncpay.http.throttle import Throttle, repeatable, retry_after
 
 BASE = "https://gateway.test"
 

@@ -4,7 +4,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from asyncpay import contracts
+from asyncpay.schemas import contracts
 from asyncpay.errors import ContractViolation, HarnessError
 from asyncpay.testing import json_objects
 

@@ -10,7 +10,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from asyncpay import contracts
+from asyncpay.schemas import contracts
 
 CHECKOUT_ID = "0033E3B0DA7F4867166FCB43FBB0FF0F.uat01-vm-tx04"
 CHECKOUT = {

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 
-from asyncpay import contracts
+from asyncpay.schemas import contracts
 from asyncpay.testing import json_objects
 
 OPERATIONS = {

@@ -1,6 +1,6 @@
 import pytest
 
-from asyncpay import contracts
+from asyncpay.schemas import contracts
 
 DOCUMENTED_ORDER = [
     "successful", "successful-review", "pending", "pending-long", "rejected-3ds-risk", "rejected-bank",

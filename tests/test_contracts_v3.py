@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from asyncpay import api_versions, contracts
+from asyncpay.schemas import api_versions, contracts
 from asyncpay.checks.api_version import answer_in_version
 from asyncpay.errors import ContractViolation
 

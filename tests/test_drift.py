@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from asyncpay import drift
+from asyncpay.reporting import drift
 from asyncpay.errors import HarnessError
 from asyncpay.verdicts import CheckRecord, Verdict
 

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from asyncpay.matrix import ROOT
+from asyncpay.tools.matrix import ROOT
 from asyncpay.testing.runs import run_suites
 
 SUITES = ["suites/scenarios/overpay/test_result.py", "suites/scenarios/overpay/test_queries.py"]

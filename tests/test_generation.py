@@ -8,7 +8,7 @@ import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from asyncpay.generation import GeneratedCases, check_batches
+from asyncpay.schemas.generation import GeneratedCases, check_batches
 
 
 def test_real_time_cases_all_run_and_overlap() -> None:
@@ -85,7 +85,7 @@ def test_cases_that_cannot_be_checked_leave_the_run_not_verified(real_time: bool
 
 @pytest.mark.parametrize("real_time", [True, False])
 def test_explicit_cases_are_checked_on_every_run_whatever_is_drawn(real_time: bool) -> None:
-    from asyncpay.generation import explicit_case
+    from asyncpay.schemas.generation import explicit_case
 
     checked: list[object] = []
     unwrapped = explicit_case("POST", "/async/transactions/payments", {"amount": 100})

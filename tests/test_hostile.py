@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from asyncpay.profile import MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN
-from asyncpay.receiver import ReceivedRequest, Receiver
+from asyncpay.config.profile import MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN
+from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 from asyncpay.testing.hostile import NOTIFICATION_FLOOD, HostileGateway
 from asyncpay.testing.runs import FAST_TIMING, SuiteRun, profile_toml, run_suites
 

@@ -22,7 +22,8 @@ import atexit, gc, json, logging, threading
 atexit.register(lambda: open("frozen.txt", "w").write(str(gc.get_freeze_count())))
 
 def pytest_unconfigure(config):
-    from asyncpay import plugin, progress
+    from asyncpay.pytest import plugin
+    from asyncpay.waiting import progress
     state = {
         "plugin_loaded": config.pluginmanager.has_plugin("asyncpay"),
         "profile_loaded": plugin.in_use(config),

@@ -12,7 +12,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from asyncpay.profile import MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN, MOCK_WEBHOOK_SECRET
+from asyncpay.config.profile import MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN, MOCK_WEBHOOK_SECRET
 from asyncpay.testing.runs import StartedRun, start_suites
 
 ROOT = Path(__file__).resolve().parent.parent

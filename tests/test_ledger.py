@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from asyncpay import ledger
+from asyncpay.reporting import ledger
 from asyncpay.errors import HarnessError
-from asyncpay.ledger import LedgerEntry
+from asyncpay.reporting.ledger import LedgerEntry
 from asyncpay.verdicts import CheckRecord, Verdict
 
 NOW = 1_790_000_000.0

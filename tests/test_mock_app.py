@@ -15,8 +15,8 @@ import asyncpay.mock
 from asyncpay.mock import FAULTS, Fault, MockConfig, create_app
 from asyncpay.mock.__main__ import fault_table, main
 from asyncpay.mock.testing import MockServer
-from asyncpay.profile import MOCK_ENTITY_ID, MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN, OPP_OUTCOMES
-from asyncpay.receiver import Receiver
+from asyncpay.config.profile import MOCK_ENTITY_ID, MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN, OPP_OUTCOMES
+from asyncpay.waiting.receiver import Receiver
 
 #: Seconds to wait for what should happen by itself (a task completing on the real clock, a
 #: server starting): a guard against a hang that fails with a clear message, never a measured property.
@@ -188,8 +188,8 @@ def test_the_readme_recipe_for_a_separate_mock_tests_both_gateways(
     # README: start the mock, export the credentials its --help prints, run with mock.toml.
     from pathlib import Path
 
-    from asyncpay import testdata
-    from asyncpay.profile import load_profile
+    from asyncpay.wire import testdata
+    from asyncpay.config.profile import load_profile
 
     with pytest.raises(SystemExit):
         main(["--help"])

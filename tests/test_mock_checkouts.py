@@ -8,7 +8,7 @@ import pytest
 
 from asyncpay.mock.__main__ import parser
 from asyncpay.mock.testing import MockServer
-from asyncpay.receiver import ReceivedRequest, Receiver
+from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 
 CHECKOUT_ID = re.compile(r"[0-9A-F]{32}\.uat01-vm-tx0[1-9]")
 

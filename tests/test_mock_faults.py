@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from asyncpay.mock import FAULTS
 from asyncpay.mock.testing import MockServer, overpay_request
-from asyncpay.profile import DAY, MOCK_OVERPAY_OUTCOMES, OPP_OUTCOMES, OVERPAY_OUTCOMES
-from asyncpay.receiver import ReceivedRequest, Receiver
+from asyncpay.config.profile import DAY, MOCK_OVERPAY_OUTCOMES, OPP_OUTCOMES, OVERPAY_OUTCOMES
+from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 from asyncpay.rules import RULES
 
 EXPIRED = OVERPAY_OUTCOMES["validation_error"]["credit_card"]

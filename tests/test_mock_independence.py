@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "asyncpay"
-ALLOWED = ("asyncpay.mock", "asyncpay.testdata", "asyncpay.server", "asyncpay.webhooks")
+ALLOWED = ("asyncpay.mock", "asyncpay.wire.testdata", "asyncpay.wire.server", "asyncpay.wire.webhooks")
 INDEPENDENT = sorted((PACKAGE / "mock").rglob("*.py")) + [PACKAGE / "testing" / "hostile.py"]
 LEAVES = [PACKAGE / "testdata.py", PACKAGE / "server.py", PACKAGE / "webhooks.py"]
 
@@ -47,8 +47,8 @@ def test_shared_modules_are_leaves(path):
 
 def test_the_walk_sees_nested_and_from_imports(tmp_path):
     module = tmp_path / "m.py"
-    module.write_text("import asyncpay.profile\ndef f():\n    from asyncpay.errors import HarnessError\n"
+    module.write_text("import asyncpay.config.profile\ndef f():\n    from asyncpay.errors import HarnessError\n"
                       "from asyncpay import contracts\n")
     names = sorted(name for _, name in asyncpay_imports(module))
-    assert names == ["asyncpay", "asyncpay.contracts", "asyncpay.errors", "asyncpay.profile"]
+    assert names == ["asyncpay", "asyncpay.schemas.contracts", "asyncpay.errors", "asyncpay.config.profile"]
     assert not any(allowed(name) for name in names)

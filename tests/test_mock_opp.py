@@ -9,8 +9,8 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from asyncpay.mock.testing import MockServer, opp_form
-from asyncpay.profile import OPP_OUTCOMES
-from asyncpay.receiver import ReceivedRequest, Receiver
+from asyncpay.config.profile import OPP_OUTCOMES
+from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\+0000")
 PENDING = OPP_OUTCOMES["pending"]

@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from asyncpay.mock.testing import MockServer, overpay_request
-from asyncpay.profile import DAY, MOCK_OVERPAY_OUTCOMES, OVERPAY_OUTCOMES
-from asyncpay.receiver import ReceivedRequest, Receiver
+from asyncpay.config.profile import DAY, MOCK_OVERPAY_OUTCOMES, OVERPAY_OUTCOMES
+from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 
 EXPIRED = OVERPAY_OUTCOMES["validation_error"]["credit_card"]
 FAIL_THE_TASK = MOCK_OVERPAY_OUTCOMES["task_failure"]["description"]

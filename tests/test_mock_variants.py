@@ -18,8 +18,8 @@ from asyncpay.mock.notifier import Delivery
 from asyncpay.mock.runtime import MockRuntime
 from asyncpay.mock.testing import MockServer, overpay_request
 from asyncpay.mock.variants import THROTTLE_EVERY, THROTTLED_READS_PER_MINUTE
-from asyncpay.receiver import ReceivedRequest, Receiver
-from asyncpay.testdata import MOCK_OVERPAY_OUTCOMES, OPP_OUTCOMES, OVERPAY_OUTCOMES
+from asyncpay.waiting.receiver import ReceivedRequest, Receiver
+from asyncpay.wire.testdata import MOCK_OVERPAY_OUTCOMES, OPP_OUTCOMES, OVERPAY_OUTCOMES
 
 EXPIRED = OVERPAY_OUTCOMES["validation_error"]["credit_card"]
 FAIL_THE_TASK = MOCK_OVERPAY_OUTCOMES["task_failure"]["description"]

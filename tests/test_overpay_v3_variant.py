@@ -1,7 +1,7 @@
 """The variant run: every suite against the embedded mock speaking Overpay API v3 passes, and
 the answers it held were the v3 ones. Runs the real suites in a subprocess, as a user would."""
 
-from asyncpay.matrix import REQUEST_TIMEOUT, ROOT
+from asyncpay.tools.matrix import REQUEST_TIMEOUT, ROOT
 from asyncpay.testing.runs import run_suites
 
 PROFILE = 'name = "embedded mock, Overpay API v3"\n[mock]\noverpay_api_version = 3\n'

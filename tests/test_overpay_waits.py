@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from asyncpay.errors import ContractViolation, NotVerified
-from asyncpay.lifecycle import Outcome, Task
-from asyncpay.overpay import OverpayMerchant, make_client
-from asyncpay.profile import Timing, embedded_profile
-from asyncpay.redaction import Redactor
+from asyncpay.gateways.overpay.lifecycle import Outcome, Task
+from asyncpay.gateways.overpay.merchant import OverpayMerchant, make_client
+from asyncpay.config.profile import Timing, embedded_profile
+from asyncpay.http.redaction import Redactor
 
 BASE = "https://gateway.overpay.test"
 

@@ -64,7 +64,7 @@ def test_the_wheel_runs_the_suites_from_any_directory(tmp_path: Path) -> None:
     contracts = {f"asyncpay/_contracts/{p.relative_to(ROOT / 'contracts').as_posix()}"
                  for p in (ROOT / "contracts").rglob("*") if p.is_file()}
     assert contracts - names == set(), "contracts missing from the wheel"
-    assert {"asyncpay/py.typed", "asyncpay/templates/report.html"} <= names
+    assert {"asyncpay/py.typed", "asyncpay/reporting/templates/report.html"} <= names
     with tarfile.open(sdist) as archive:
         top = archive.getnames()[0].split("/")[0]
         archive.extractall(tmp_path / "src", filter="data")
@@ -75,7 +75,7 @@ def test_the_wheel_runs_the_suites_from_any_directory(tmp_path: Path) -> None:
     python = _fresh_environment(tmp_path, wheel)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    where = subprocess.run([str(python), "-c", "import asyncpay.contracts as c; print(c.CONTRACTS_DIR)"],
+    where = subprocess.run([str(python), "-c", "import asyncpay.schemas.contracts as c; print(c.CONTRACTS_DIR)"],
                            cwd=elsewhere, capture_output=True, text=True, timeout=120)
     assert where.stdout.strip().startswith(str(tmp_path / "venv")), where.stdout + where.stderr
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from asyncpay.errors import ProfileError
-from asyncpay.profile import (
+from asyncpay.config.profile import (
     MOCK_SECRET_KEY,
     MOCK_TOKEN,
     OPP_OUTCOMES,

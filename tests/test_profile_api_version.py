@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from asyncpay.api_versions import speaking
+from asyncpay.schemas.api_versions import speaking
 from asyncpay.errors import ProfileError
-from asyncpay.overpay import make_client
-from asyncpay.profile import embedded_profile, load_profile
-from asyncpay.redaction import Redactor
+from asyncpay.gateways.overpay.merchant import make_client
+from asyncpay.config.profile import embedded_profile, load_profile
+from asyncpay.http.redaction import Redactor
 
 TARGET = """
 [overpay]
@@ -63,8 +63,8 @@ def test_the_mock_table_version_is_refused_for_a_real_target(tmp_path: Path) -> 
 
 
 def test_a_gateway_view_speaks_another_version(tmp_path: Path) -> None:
-    from asyncpay.clock import RealClock
-    from asyncpay.overpay import OverpayMerchant
+    from asyncpay.waiting.clock import RealClock
+    from asyncpay.gateways.overpay.merchant import OverpayMerchant
 
     target = load(tmp_path, TARGET + "api_version = 3\n").overpay
     gateway = OverpayMerchant(target, make_client(target, Redactor([])), RealClock(1.0), "run")

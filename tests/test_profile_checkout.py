@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from asyncpay.errors import ProfileError
-from asyncpay.profile import OPP_OUTCOMES, embedded_profile, load_profile
+from asyncpay.config.profile import OPP_OUTCOMES, embedded_profile, load_profile
 
 OPP = """
 [opp]

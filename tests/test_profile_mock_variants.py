@@ -10,8 +10,8 @@ import pytest
 from asyncpay.errors import ProfileError
 from asyncpay.mock import VARIANTS, MockConfig
 from asyncpay.mock.variants import THROTTLED_READS_PER_MINUTE
-from asyncpay.plugin import _embedded_mock_config
-from asyncpay.profile import DAY, Timing, embedded_profile, load_profile, mock_timing
+from asyncpay.pytest.plugin import _embedded_mock_config
+from asyncpay.config.profile import DAY, Timing, embedded_profile, load_profile, mock_timing
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -10,8 +10,8 @@ import pytest
 
 from asyncpay.errors import HarnessError
 from asyncpay.mock.testing import MockServer
-from asyncpay.profile import embedded_profile
-from asyncpay.reachability import check_reachable, problem
+from asyncpay.config.profile import embedded_profile
+from asyncpay.config.reachability import check_reachable, problem
 from asyncpay.testing.runs import FAST_TIMING, profile_toml, run_suites
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +55,7 @@ def test_the_embedded_mock_is_not_checked() -> None:
 
 
 def test_the_message_names_gateway_url_and_what_to_check(closed_port: int, tmp_path: Path) -> None:
-    from asyncpay.profile import load_profile
+    from asyncpay.config.profile import load_profile
     profile_path = tmp_path / "p.toml"
     profile_path.write_text(profile_toml(overpay=f"http://127.0.0.1:{closed_port}/base"))
     with pytest.MonkeyPatch.context() as env:

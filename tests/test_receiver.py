@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from asyncpay.errors import HarnessError
-from asyncpay.receiver import ReceivedRequest, Receiver, ReceiverTimeout
+from asyncpay.waiting.receiver import ReceivedRequest, Receiver, ReceiverTimeout
 
 
 @pytest.fixture(scope="module")

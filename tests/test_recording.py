@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from asyncpay.recording import Event, Exchange, Recording
+from asyncpay.http.recording import Event, Exchange, Recording
 
 
 def _exchange() -> Exchange:

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from asyncpay.redaction import BODY_LIMIT, REDACTED, RedactingFilter, Redactor
+from asyncpay.http.redaction import BODY_LIMIT, REDACTED, RedactingFilter, Redactor
 
 SECRET = "sk-test-7Hq2Lm9Xw4Rt"
 TOKEN = "OGE4Mjk0MTc0YjdlY2IyODAxNGI5Njk5MjIwMDE1Y2N8c3k2S0pzVDg="
@@ -273,7 +273,7 @@ def test_body_is_capped_after_redaction(redactor: Redactor) -> None:
 # --- logging --------------------------------------------------------------------------------
 
 def test_logging_filter_redacts_message_args_and_traceback(redactor: Redactor) -> None:
-    record = logging.LogRecord("asyncpay.client", logging.INFO, __file__, 1,
+    record = logging.LogRecord("asyncpay.http.client", logging.INFO, __file__, 1,
                                "POST %s with card %s", (f"https://gw.test/?t={SECRET}",
                                                         "4200000000000000"), None)
     assert RedactingFilter(redactor).filter(record)

@@ -9,8 +9,8 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from asyncpay.redaction import Redactor
-from asyncpay.report import rule_verdicts, write_reports
+from asyncpay.http.redaction import Redactor
+from asyncpay.reporting.report import rule_verdicts, write_reports
 from asyncpay.rules import RULES
 from asyncpay.verdicts import CheckRecord
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from asyncpay.merge import main
+from asyncpay.reporting.merge import main
 from asyncpay.testing.runs import run_suites, start_suites
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from asyncpay.stall import Deadline, StallMonitor
+from asyncpay.waiting.stall import Deadline, StallMonitor
 
 
 def _hold_the_interpreter(seconds: float) -> None:

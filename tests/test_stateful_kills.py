@@ -2,7 +2,7 @@
 
 import pytest
 
-from asyncpay.matrix import run_one
+from asyncpay.tools.matrix import run_one
 from asyncpay.mock import FAULTS
 
 LIFECYCLE_FAULTS = [

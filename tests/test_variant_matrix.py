@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from asyncpay.matrix import ROOT, Row, run_variants, save_row
+from asyncpay.tools.matrix import ROOT, Row, run_variants, save_row
 from asyncpay.mock import VARIANTS
 from asyncpay.testing.mock_process import MockProcess
 from asyncpay.testing.runs import run_suites

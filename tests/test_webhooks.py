@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from asyncpay.webhooks import (
+from asyncpay.wire.webhooks import (
     WebhookError,
     basic_credentials,
     decrypt_opp_webhook,

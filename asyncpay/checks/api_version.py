@@ -1,7 +1,7 @@
 """Checks of Overpay's API versions: every answer in the shape the request asked for.
 
 The harness holds each Overpay answer to the contract of the version it speaks
-(:func:`asyncpay.api_versions.contract_for`). An answer that misses that contract but fits the
+(:func:`asyncpay.schemas.api_versions.contract_for`). An answer that misses that contract but fits the
 *other* version's is a gateway that ignored (or invented) ``X-API-Version``: that is reported
 under ``overpay.api-version``, not as a broken shape.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from asyncpay import contracts
-from asyncpay.api_versions import API_VERSIONS, HEADER, contract_for
+from asyncpay.schemas import contracts
+from asyncpay.schemas.api_versions import API_VERSIONS, HEADER, contract_for
 from asyncpay.checks import check
 from asyncpay.errors import ContractViolation
 

@@ -16,10 +16,10 @@ import re
 from typing import Any, NoReturn
 from urllib.parse import parse_qs, urlsplit
 
-from asyncpay import contracts
+from asyncpay.schemas import contracts
 from asyncpay.checks import check
 from asyncpay.checks.opp import amounts_equal
-from asyncpay.client import Answer
+from asyncpay.http.client import Answer
 from asyncpay.errors import ContractViolation
 
 CHECKOUT_CREATED = "000.200.100"

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from asyncpay.checks import check
-from asyncpay.client import Answer
+from asyncpay.http.client import Answer
 from asyncpay.errors import ContractViolation
 
 #: The request header that makes a request idempotent (HTTP header names are case-insensitive).

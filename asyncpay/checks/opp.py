@@ -10,13 +10,13 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from asyncpay import contracts
+from asyncpay.schemas import contracts
 from asyncpay.checks import check
 from asyncpay.errors import ContractViolation
 
 if TYPE_CHECKING:
-    from asyncpay.client import Answer, GatewayClient
-    from asyncpay.receiver import ReceivedRequest
+    from asyncpay.http.client import Answer, GatewayClient
+    from asyncpay.waiting.receiver import ReceivedRequest
 
 
 def amounts_equal(a: Any, b: Any) -> bool:
@@ -208,7 +208,7 @@ def encrypted_webhook_arrives(describe: str, timeout: float, arrived: object) ->
 @check("opp.encrypted-webhook")
 def encrypted_webhook(body: bytes, headers: Mapping[str, str], secret_hex: str, payment_id: str) -> dict[str, Any]:
     """The webhook decrypts (AES-256-GCM, IV and tag in headers) to {type, action, payload} of the payment."""
-    from asyncpay import webhooks
+    from asyncpay.wire import webhooks
 
     try:
         plaintext = webhooks.decrypt_opp_webhook(body, headers, secret_hex)

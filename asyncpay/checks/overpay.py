@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from asyncpay import contracts
-from asyncpay.api_versions import transaction_of
+from asyncpay.schemas import contracts
+from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.checks import check
 from asyncpay.checks.api_version import answer_in_version
 from asyncpay.errors import ContractViolation
 
 if TYPE_CHECKING:
-    from asyncpay.client import Answer, GatewayClient
+    from asyncpay.http.client import Answer, GatewayClient
 
 UNKNOWN_BODY = '{"status": "unknown", "request_id": ...}'
 #: The request fields a transaction echoes back; the docs give them no format of their own

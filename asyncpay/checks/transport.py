@@ -1,6 +1,6 @@
 """Checks every HTTP answer is held to before any gateway contract applies.
 
-The client (:mod:`asyncpay.client`) calls these on every exchange, so any check that talked to a
+The client (:mod:`asyncpay.http.client`) calls these on every exchange, so any check that talked to a
 gateway also checks them.
 """
 

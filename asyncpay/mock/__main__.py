@@ -18,7 +18,7 @@ from asyncpay.mock.app import create_app
 from asyncpay.mock.config import CHECKOUT_NOTIFICATIONS, CLOCK_MODES, MockConfig
 from asyncpay.mock.faults import FAULTS
 from asyncpay.mock.variants import ALL, VARIANTS
-from asyncpay.testdata import MOCK_ENTITY_ID, MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN, MOCK_WEBHOOK_SECRET
+from asyncpay.wire.testdata import MOCK_ENTITY_ID, MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN, MOCK_WEBHOOK_SECRET
 
 
 def _table(header: Sequence[str], rows: list[Sequence[str]]) -> str:

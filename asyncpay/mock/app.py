@@ -1,7 +1,7 @@
 """The mock gateway's ASGI app: both gateways' routes and the control routes on one server.
 
 >>> import httpx
->>> from asyncpay.server import BackgroundServer
+>>> from asyncpay.wire.server import BackgroundServer
 >>> with BackgroundServer(create_app(MockConfig())) as server:
 ...     httpx.get(server.url + "/_asyncpay/health").json()
 {'ok': True, 'faults': []}

@@ -10,7 +10,7 @@ from typing import Any
 
 from asyncpay.mock.faults import check_fault_names
 from asyncpay.mock.variants import VARIANTS, check_variant_names, expand_variant_names
-from asyncpay.testdata import (
+from asyncpay.wire.testdata import (
     MOCK_ENTITY_ID,
     MOCK_SECRET_KEY,
     MOCK_SHOP_ID,

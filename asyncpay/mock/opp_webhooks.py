@@ -2,7 +2,7 @@
 
 On the platform the webhook URL is set up in the merchant portal; the mock has no portal, so a
 payment names it in ``customParameters[SHOPPER_webhookUrl]``. The sealing itself is
-``asyncpay.webhooks.encrypt_opp_webhook``, the codec the harness decrypts with.
+``asyncpay.wire.webhooks.encrypt_opp_webhook``, the codec the harness decrypts with.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from asyncpay.mock.notifier import OPP_NOTIFICATION_RETRIES, Delivery
-from asyncpay.webhooks import TAG_HEADER, encrypt_opp_webhook
+from asyncpay.wire.webhooks import TAG_HEADER, encrypt_opp_webhook
 
 WEBHOOK_URL_PARAMETER = "SHOPPER_webhookUrl"
 

@@ -33,7 +33,7 @@ from asyncpay.mock.store import Task
 from asyncpay.mock.transactions import iso_time, render
 from asyncpay.mock.urls import off_origin
 from asyncpay.mock.variants import THROTTLE_EVERY
-from asyncpay.webhooks import verify_basic
+from asyncpay.wire.webhooks import verify_basic
 
 HANG = 30.0  # seconds a result read hangs under the result-hangs fault
 RETRY_AFTER = "1"  # seconds, the throttles variant's Retry-After

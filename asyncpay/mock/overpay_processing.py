@@ -16,8 +16,8 @@ from asyncpay.mock.overpay_validation import as_amount, card_number, error_body,
 from asyncpay.mock.runtime import MockRuntime
 from asyncpay.mock.store import Task, Transaction
 from asyncpay.mock.transactions import complete_verification, new_transaction, render
-from asyncpay.testdata import MOCK_OVERPAY_OUTCOMES
-from asyncpay.webhooks import basic_authorization
+from asyncpay.wire.testdata import MOCK_OVERPAY_OUTCOMES
+from asyncpay.wire.webhooks import basic_authorization
 
 FAIL_THE_TASK = MOCK_OVERPAY_OUTCOMES["task_failure"]["description"]
 TASK_FAILURE = {"message": "We're sorry, but something went wrong"}

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from asyncpay.mock.urls import is_http_url
-from asyncpay.testdata import OVERPAY_TRANSACTION_TYPES
+from asyncpay.wire.testdata import OVERPAY_TRANSACTION_TYPES
 
 #: The URL's transaction kind → the transaction type it creates.
 KINDS = OVERPAY_TRANSACTION_TYPES

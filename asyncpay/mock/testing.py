@@ -19,7 +19,7 @@ import httpx
 
 from asyncpay.mock.app import create_app
 from asyncpay.mock.config import MockConfig
-from asyncpay.server import BackgroundServer
+from asyncpay.wire.server import BackgroundServer
 
 #: An expiry year that stays in the future for a while (the virtual clock starts at wall time).
 FUTURE_YEAR = datetime.now(UTC).year + 5

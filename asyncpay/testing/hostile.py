@@ -64,7 +64,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
 from asyncpay.mock import MockConfig, create_app
-from asyncpay.server import BackgroundServer
+from asyncpay.wire.server import BackgroundServer
 
 HANG = 3600.0  # seconds a hanging request waits: longer than any run
 DRIP_INTERVAL = 0.5  # seconds between dripped bytes: shorter than any read timeout

@@ -24,8 +24,8 @@ from typing import Any
 
 import httpx
 
-from asyncpay.profile import Timing, mock_timing
-from asyncpay.testdata import MOCK_OVERPAY_OUTCOMES
+from asyncpay.config.profile import Timing, mock_timing
+from asyncpay.wire.testdata import MOCK_OVERPAY_OUTCOMES
 from asyncpay.testing.runs import profile_toml
 
 STARTUP = 30.0  # seconds for the process to listen and answer its health check

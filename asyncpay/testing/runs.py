@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from asyncpay.testdata import MOCK_ENTITY_ID, MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN, MOCK_WEBHOOK_SECRET
+from asyncpay.wire.testdata import MOCK_ENTITY_ID, MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN, MOCK_WEBHOOK_SECRET
 
 #: The mock's credentials, as a profile names them (``*_env`` keys) and the run's environment holds them.
 CREDENTIALS = {

@@ -9,8 +9,8 @@ import pytest
 
 from asyncpay.checks import checkout as checks
 from asyncpay.checks import opp as opp_checks
-from asyncpay.constraints import opp_documented_breach
-from asyncpay.generation import check_batches, generated_cases
+from asyncpay.schemas.constraints import opp_documented_breach
+from asyncpay.schemas.generation import check_batches, generated_cases
 
 pytestmark = pytest.mark.opp
 

@@ -7,8 +7,8 @@ breaks a documented constraint (amount format, currency, paymentType) must be re
 import pytest
 
 from asyncpay.checks import opp as checks
-from asyncpay.constraints import opp_documented_breach
-from asyncpay.generation import check_batches, generated_cases
+from asyncpay.schemas.constraints import opp_documented_breach
+from asyncpay.schemas.generation import check_batches, generated_cases
 
 pytestmark = pytest.mark.opp
 

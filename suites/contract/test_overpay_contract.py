@@ -14,9 +14,9 @@ import pytest
 from schemathesis.core import NotSet
 
 from asyncpay.checks import overpay as checks
-from asyncpay.constraints import overpay_documented_breach
-from asyncpay.generation import check_batches, explicit_case, generated_cases, is_negative
-from asyncpay.lifecycle import AnswerKind, Outcome
+from asyncpay.schemas.constraints import overpay_documented_breach
+from asyncpay.schemas.generation import check_batches, explicit_case, generated_cases, is_negative
+from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
 
 pytestmark = pytest.mark.overpay
 

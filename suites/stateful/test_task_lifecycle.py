@@ -3,7 +3,7 @@
 It interleaves creating tasks of every outcome, reading their status and result URLs in any
 order and any number of times, reading unknown request ids, and moving time on — in small steps,
 and to just before and just after each task's retention edge. Every answer goes through the
-lifecycle model (asyncpay.lifecycle), so faults that only show in some interleaving (reading the
+lifecycle model (asyncpay.gateways.overpay.lifecycle), so faults that only show in some interleaving (reading the
 status consumes the one-time error; a result that vanishes after its first read) fail here.
 On a real clock its waits are short (a polling interval each) and add up to at most the
 profile's retention over the whole run: the machine is for interleavings, and never outlasts
@@ -22,11 +22,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from asyncpay.api_versions import transaction_of
+from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
-from asyncpay.lifecycle import AnswerKind, Outcome
-from asyncpay.overpay import OPERATION_TYPES
+from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
+from asyncpay.gateways.overpay.merchant import OPERATION_TYPES
 
 pytestmark = pytest.mark.overpay
 

@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from asyncpay import ledger, options
-from asyncpay.checkout import Checkout
+from asyncpay.reporting import ledger
+
+from asyncpay.config import options
+from asyncpay.gateways.opp.checkout import Checkout
 from asyncpay.errors import Deferred, NotVerified
-from asyncpay.plugin import RESOLVES
+from asyncpay.pytest.plugin import RESOLVES
 
 pytestmark = pytest.mark.opp
 

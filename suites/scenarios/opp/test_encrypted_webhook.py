@@ -2,10 +2,10 @@
 
 import pytest
 
-from asyncpay import webhooks
+from asyncpay.wire import webhooks
 from asyncpay.checks import opp as checks
 from asyncpay.errors import NotVerified
-from asyncpay.polling import await_delivery
+from asyncpay.waiting.polling import await_delivery
 
 pytestmark = pytest.mark.opp
 

@@ -3,10 +3,10 @@ header the classic v2 shape is the default. The task lifecycle is the same in bo
 
 import pytest
 
-from asyncpay.api_versions import speaking, transaction_of
+from asyncpay.schemas.api_versions import speaking, transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.checks.api_version import answer_in_version
-from asyncpay.lifecycle import AnswerKind, Outcome
+from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
 
 pytestmark = pytest.mark.overpay
 

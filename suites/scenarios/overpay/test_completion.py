@@ -2,7 +2,7 @@
 
 import pytest
 
-from asyncpay.lifecycle import AnswerKind, Outcome
+from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
 
 pytestmark = pytest.mark.overpay
 

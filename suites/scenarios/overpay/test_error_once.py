@@ -5,7 +5,7 @@ The lifecycle model holds every read to "once": a second delivery, or none at al
 
 import pytest
 
-from asyncpay.lifecycle import AnswerKind, Outcome
+from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
 
 pytestmark = pytest.mark.overpay
 

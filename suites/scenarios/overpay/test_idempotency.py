@@ -5,11 +5,11 @@ import uuid
 
 import pytest
 
-from asyncpay.api_versions import transaction_of
+from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.checks import idempotency
 from asyncpay.errors import NotVerified
-from asyncpay.lifecycle import AnswerKind, Outcome
-from asyncpay.polling import poll
+from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
+from asyncpay.waiting.polling import poll
 
 pytestmark = pytest.mark.overpay
 

@@ -3,7 +3,7 @@
 import pytest
 
 from asyncpay.checks import overpay as checks
-from asyncpay.lifecycle import AnswerKind, Outcome
+from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
 
 pytestmark = pytest.mark.overpay
 

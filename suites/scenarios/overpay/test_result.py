@@ -2,11 +2,11 @@
 
 import pytest
 
-from asyncpay.api_versions import transaction_of
+from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
-from asyncpay.lifecycle import AnswerKind, Outcome
-from asyncpay.overpay import OPERATION_TYPES
+from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
+from asyncpay.gateways.overpay.merchant import OPERATION_TYPES
 
 pytestmark = pytest.mark.overpay
 

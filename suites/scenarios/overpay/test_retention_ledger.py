@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from asyncpay import ledger, options
+from asyncpay.reporting import ledger
+
+from asyncpay.config import options
 from asyncpay.errors import Deferred, NotVerified
-from asyncpay.lifecycle import Outcome, Task, TaskModel
-from asyncpay.plugin import RESOLVES
+from asyncpay.gateways.overpay.lifecycle import Outcome, Task, TaskModel
+from asyncpay.pytest.plugin import RESOLVES
 
 pytestmark = pytest.mark.overpay
 

@@ -3,7 +3,7 @@
 import pytest
 
 from asyncpay.checks import overpay as checks
-from asyncpay.lifecycle import Outcome
+from asyncpay.gateways.overpay.lifecycle import Outcome
 
 pytestmark = pytest.mark.overpay
 

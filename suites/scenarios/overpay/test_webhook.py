@@ -2,12 +2,12 @@
 
 import pytest
 
-from asyncpay import webhooks
-from asyncpay.api_versions import transaction_of
+from asyncpay.wire import webhooks
+from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
-from asyncpay.lifecycle import AnswerKind, Outcome
-from asyncpay.polling import await_delivery
+from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
+from asyncpay.waiting.polling import await_delivery
 
 pytestmark = pytest.mark.overpay
 

@@ -1,0 +1,1 @@
+"""The user's configuration: profiles, command-line options, reachability of the targets."""

@@ -1,0 +1,1 @@
+"""The merchant's role against each gateway, one sub-package per gateway."""

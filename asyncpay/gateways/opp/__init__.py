@@ -1,0 +1,1 @@
+"""The Open Payment Platform: server-to-server payments and COPYandPAY checkouts."""

@@ -1,0 +1,328 @@
+"""Playing the merchant against Overpay's asynchronous API.
+
+Creates tasks with the documented request shape, follows the URLs the gateway returned (never
+building them where the gateway gave one), and puts every answer through the lifecycle model.
+
+Usage (against an Overpay target)::
+
+    task = gateway.create(Outcome.SUCCESSFUL)
+    done = gateway.wait_result(task)
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import itertools
+import os
+import random
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+from asyncpay.schemas import api_versions, contracts
+
+from asyncpay.http import throttle
+from asyncpay.checks import overpay as checks
+from asyncpay.http.client import Answer, GatewayClient, basic
+from asyncpay.waiting.clock import TargetClock
+from asyncpay.errors import NotVerified
+from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome, Task, TaskModel, show
+from asyncpay.waiting.polling import poll
+from asyncpay.config.profile import OverpayTarget
+from asyncpay.http.recording import Recording
+from asyncpay.http.throttle import Throttle
+
+OPERATION_TYPES = contracts.OVERPAY_TRANSACTION_TYPES
+#: Reads of a task's URLs made in a row while the gateway answers 429.
+THROTTLED_READS = 4
+#: The documented idempotency header: one request, one transaction, for 24 h.
+REQUEST_ID = "RequestID"
+
+_counter = itertools.count(1)
+#: Amounts and ids the harness picks: its own generator, so it never moves the global random
+#: state that Hypothesis watches while it draws examples in another thread.
+_RANDOM = random.Random()
+
+
+def unique_tracking_id(run_id: str, label: str) -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw")
+    return f"asyncpay-{run_id}-{worker}-{next(_counter)}-{label}"[:255]
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def base_payment(tracking_id: str, amount: int) -> dict[str, Any]:
+    year = dt.date.today().year + 3
+    return {
+        "amount": amount,
+        "currency": "USD",
+        "description": f"asyncpay check {tracking_id}"[:255],
+        "tracking_id": tracking_id,
+        "test": True,
+        "duplicate_check": False,  # the harness repeats amounts and cards within 30 s on purpose
+        "language": "en",
+        "credit_card": {"number": "4200000000000000", "verification_value": "123",
+                        "holder": "JOHN DOE", "exp_month": 12, "exp_year": year},
+        "customer": {"ip": "127.0.0.1", "email": "merchant@example.com"},
+        "billing_address": {"first_name": "John", "last_name": "Doe", "country": "US",
+                            "city": "Denver", "state": "CO", "zip": "96002",
+                            "address": "1st Street"},
+    }
+
+
+@dataclass
+class OverpayMerchant:
+    target: OverpayTarget
+    client: GatewayClient
+    clock: TargetClock
+    run_id: str
+    models: dict[str, TaskModel] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        # A 429 back-off waits on the target's clock: on a virtual clock, time moves on instead.
+        self.client.throttle.pause = self.clock.advance
+
+    @property
+    def recording(self) -> Recording:
+        return self.client.recording
+
+    @property
+    def slack(self) -> float:
+        return 0.5 if self.clock.virtual else max(1.0, 0.02 * self.target.timing.retention)
+
+    def model(self, task: Task) -> TaskModel:
+        """The lifecycle model of ``task`` (one per request_id, kept for the run)."""
+        with self._lock:
+            return self.models.setdefault(task.request_id,
+                                          TaskModel(task, self.target.timing.retention, self.slack,
+                                                    api_version=self.target.api_version))
+
+    def planned_reads(self, task: Task, count: int, *, rule: str = "overpay.result-stable",
+                      at_least: int = 0, step: float | None = None) -> Iterator[int]:
+        """Yield up to ``count`` times, moving the clock on between yields, only while a read made
+        then still falls inside the task's retention window (the profile's retention from the
+        task's creation, less the slack): a read planned past it would be judged on expiry.
+
+        ``step`` (seconds) is the wait before each read: by default the polling interval, shortened
+        so that ``count`` reads fit the window. Raises :class:`NotVerified` (``rule``) when fewer
+        than ``at_least`` reads fit the window.
+        """
+        step = max(min(step or self.target.timing.poll_interval, self.window_left(task) / (count + 1)), 0.05)
+        made = 0
+        while made < count and self.window_left(task) > step:
+            self.clock.advance(step)
+            made += 1
+            yield made
+        if made < at_least:
+            raise NotVerified(rule, f"the retention window ({self.target.timing.retention:g} s from creation) "
+                              f"left room for {made} of the {at_least} reads this check needs after completion")
+
+    def window_left(self, task: Task) -> float:
+        """Seconds (target time) from now until the task's 200 result may start to expire."""
+        return task.sent_at + self.target.timing.retention - self.slack - self.clock.now()
+
+    # --- creating tasks ---------------------------------------------------------------
+    def trigger(self, outcome: Outcome) -> dict[str, Any]:
+        fields = self.target.outcomes.get(outcome.value)
+        if fields is None:
+            raise NotVerified(
+                outcome.once_rule if outcome.one_time else "overpay.result-matches-request",
+                f"the profile names no request that makes this gateway produce a {outcome.value} "
+                f"result (no documented test trigger); add [overpay.outcomes.{outcome.value}]")
+        return fields
+
+    def request_body(self, outcome: Outcome, label: str, extra: dict[str, Any] | None = None,
+                     operation: str = "payments") -> dict[str, Any]:
+        tracking_id = unique_tracking_id(self.run_id, label)
+        body = base_payment(tracking_id, _RANDOM.randint(100, 99_999))
+        body = deep_merge(body, self.trigger(outcome) if outcome is not Outcome.ANY else {})
+        body = deep_merge(body, extra or {})
+        return body
+
+    def create(self, outcome: Outcome, *, operation: str = "payments", label: str = "task",
+               extra: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
+               headers: dict[str, str] | None = None) -> Task:
+        request = body if body is not None else self.request_body(outcome, label, extra, operation)
+        sent_at = self.clock.now()
+        answer = self.post(f"/async/transactions/{operation}", json_body={"request": request}, headers=headers,
+                           label=f"create {label}")
+        answered_at = self.clock.now()
+        return self.task_from(answer, operation, request, outcome, sent_at, answered_at, label)
+
+    def post(self, path: str, *, headers: dict[str, str] | None = None, label: str, **options: Any) -> Answer:
+        """POST to the gateway with a fresh ``RequestID`` (unless ``headers`` name one), as a careful
+        merchant does: the documented idempotency makes the request safe to send again after a
+        429 or a timeout, so the client's back-off may repeat it."""
+        return self.client.send("POST", path, headers={REQUEST_ID: str(uuid.uuid4()), **(headers or {})},
+                                label=label, **options)
+
+    def task_from(self, answer: Answer, operation: str, request: dict[str, Any], outcome: Outcome,
+                  sent_at: float, answered_at: float, label: str, *, documented: bool = True) -> Task:
+        """The task an async POST answered, its URLs checked to stay on the gateway's origin."""
+        body = checks.task_answer(answer, operation, api_version=self.target.api_version)
+        for key in ("status_url", "response_url"):
+            checks.urls_on_gateway(self.client, body[key], key)
+        task = Task(str(body["request_id"]), body["status_url"], body["response_url"], operation,
+                    request, outcome, sent_at, answered_at, label, documented)
+        self.recording.event(task.request_id, "created", f"{operation} ({outcome.value})", answered_at)
+        return task
+
+    # --- reading ----------------------------------------------------------------------
+    def read(self, task: Task, which: str) -> tuple[AnswerKind, Answer]:
+        """One read of the status (``"status"``) or result (``"result"``) URL, checked by the model.
+
+        A throttled read (HTTP 429) hands out nothing, so it is made again after the wait the
+        gateway asks for (``Retry-After``), a few times at most; only then is THROTTLED returned.
+        """
+        url = task.status_url if which == "status" else task.response_url
+        for attempt in range(THROTTLED_READS):
+            answer = self.client.send("GET", url, rule="overpay.urls-on-gateway", what=f"{which}_url",
+                                      label=f"{which} {task.label}", task=task.request_id,
+                                      repeatable=which == "status")  # the client never repeats a result read
+            at = self.clock.now()
+            kind = self.model(task).observe(which, answer, at)
+            self.recording.event(task.request_id, f"{which}:{kind.value}", show(answer), at)
+            if kind is not AnswerKind.THROTTLED:
+                break
+            # Documented: on 429 back off and retry. The wait the gateway asks for, within bounds.
+            wait = min(throttle.retry_after(answer.headers.get("retry-after"), attempt=attempt),
+                       self.target.timing.max_wait)
+            if not self.clock.can_wait(wait):
+                break
+            self.clock.advance(wait)
+        if kind in (AnswerKind.RESULT, AnswerKind.ERROR):
+            self._note_result_shape(answer)
+        return kind, answer
+
+    def _note_result_shape(self, answer: Answer) -> None:
+        """Which documented result shape this was, for contract coverage (already validated)."""
+        version = self.target.api_version
+        for name in (api_versions.contract_for(version, kind)
+                     for kind in ("transaction-response", "error", "task-error")):
+            if contracts.conforms(name, answer.json):
+                self.recording.shape(name)
+                return
+
+    def wait_completed(self, task: Task) -> tuple[AnswerKind, Answer]:
+        """Poll the status URL until the task is no longer processing (documented: completes)."""
+        return self._wait(task, "status", f"task {task.request_id} to complete")
+
+    def wait_result(self, task: Task) -> tuple[AnswerKind, Answer]:
+        """Poll the result URL until it answers something other than processing."""
+        return self._wait(task, "result", f"the result of task {task.request_id}")
+
+    def _wait(self, task: Task, which: str, describe: str) -> tuple[AnswerKind, Answer]:
+        """Poll ``which`` URL until the task is no longer waiting, within the profile's processing
+        bound. A bound longer than the retention leaves (less twice the slack) is capped there: a
+        task still processing then can no longer keep its result for the documented time. Past
+        the bound the task fails ``overpay.completes`` only if the gateway itself said
+        ``processing`` that late: reads it did not serve (HTTP 429) say nothing about the task, so
+        a bound used up by throttling is *not verified*."""
+        timing = self.target.timing
+        said_processing: list[float] = []
+        cap = timing.retention - 2 * self.slack  # seconds after the task answer
+        capped = 0 < cap < timing.processing_timeout
+        bound = cap if capped else timing.processing_timeout
+
+        def read() -> tuple[AnswerKind, Answer]:
+            kind, answer = self.read(task, which)
+            if kind is AnswerKind.PROCESSING:
+                said_processing.append(self.clock.now())
+            return kind, answer
+
+        def on_timeout(what: str, timeout: float, elapsed: float, seen: list[object]) -> NoReturn:
+            last = said_processing[-1] - task.answered_at if said_processing else 0.0
+            if last < bound:
+                raise NotVerified("overpay.completes", f"{what}: the gateway said processing until "
+                                  f"{last:.1f} s after creation, and its later reads were throttled "
+                                  f"(HTTP 429) up to the {bound:g} s bound")
+            if capped:
+                checks.completes_while_kept(task.request_id, last, timing.retention, 2 * self.slack,
+                                            self.model(task).history)
+            checks.completes(what, timeout, elapsed, seen)
+
+        timeout = max(task.answered_at + cap - self.clock.now(), 0.01) if capped else timing.processing_timeout
+        return poll(read, until=lambda r: not r[0].waiting, clock=self.clock, timeout=timeout,
+                    interval=timing.poll_interval, on_timeout=on_timeout, describe=describe,
+                    show=lambda r: show(r[1]))
+
+    def outcome(self, task: Task) -> tuple[AnswerKind, Answer]:
+        """Wait for completion on the status URL, then read the result (unless the status URL
+        already delivered it): once, or again after a throttled read, which hands out nothing."""
+        kind, answer = self.wait_completed(task)
+        if kind is AnswerKind.COMPLETED:
+            kind, answer = self.wait_result(task)
+        return kind, answer
+
+    def expect(self, task: Task, got: tuple[AnswerKind, Answer], expected: AnswerKind, *, rule: str) -> Answer:
+        """The answer of ``got`` (a kind and an answer the lifecycle model already accepted), which a
+        check needs to be of kind ``expected`` to go on.
+
+        The model accepts a 404 ``unknown`` only past the window the profile's retention keeps a
+        result (counted from creation); when processing and throttling used that window up, the
+        check cannot be made: :class:`NotVerified` (``rule``), never a failure. Any other kind
+        than ``expected`` fails the check (an ``AssertionError`` on the test's rule).
+        """
+        kind, answer = got
+        if kind is AnswerKind.UNKNOWN:
+            age = self.clock.now() - task.answered_at
+            raise NotVerified(rule, f"task {task.request_id} was no longer kept {age:.1f} s after its creation, "
+                              f"when its outcome could be read (retention {self.target.timing.retention:g} s): "
+                              "processing and throttling used the window up; a longer retention makes the check")
+        if kind is AnswerKind.THROTTLED:
+            raise NotVerified(rule, f"every read of task {task.request_id} was throttled (HTTP 429)")
+        assert kind is expected, f"expected {expected.value}, received {answer.summary()}"
+        return answer
+
+    def completed_result(self, task: Task) -> Answer:
+        return self.outcome(task)[1]
+
+    def unknown_url(self, task: Task, which: str) -> tuple[str, str]:
+        """A request_id never issued, and the gateway's ``which`` URL for it (its own layout)."""
+        fresh = self.fresh_request_id(task.request_id)
+        own = task.status_url if which == "status" else task.response_url
+        return fresh, self.sibling_url(own, task.request_id, fresh, f"/async/{which}/{fresh}")
+
+    def sibling_url(self, url: str, request_id: str, fresh_id: str, fallback: str) -> str:
+        """The gateway's URL for another request_id: its own layout when the id is in it."""
+        if request_id and request_id in url:
+            return url.replace(request_id, fresh_id)
+        return fallback
+
+    def fresh_request_id(self, like: str) -> str:
+        return str(_RANDOM.randint(10**9, 10**10)) if re.fullmatch(r"\d+", like) else str(uuid.uuid4())
+
+    # --- queries ----------------------------------------------------------------------
+    def tracking_query(self, tracking_id: str) -> list[dict[str, Any]]:
+        """GET /v2/transactions/tracking_id/{tracking_id}: the transactions listed (checked)."""
+        answer = self.client.send("GET", f"/v2/transactions/tracking_id/{tracking_id}",
+                                  rule="overpay.tracking-query", label="tracking-id query", repeatable=True)
+        return checks.tracking_query(answer, tracking_id, api_version=self.target.api_version)
+
+    def uid_query(self, uid: str) -> Answer:
+        answer = self.client.send("GET", f"/transactions/{uid}", rule="overpay.uid-query",
+                                  label="uid query", repeatable=True)
+        return answer
+
+
+def make_client(target: OverpayTarget, redactor: Any, **kwargs: Any) -> GatewayClient:
+    redactor.add(target.secret_key)
+    redactor.add_basic(target.shop_id, target.secret_key)
+    return GatewayClient(target.base_url, auth=basic(target.shop_id, target.secret_key),
+                         timeout=target.timing.request_timeout, redactor=redactor,
+                         origin_rule="overpay.urls-on-gateway",
+                         headers=api_versions.headers(target.api_version),
+                         throttle=Throttle(budget=target.timing.max_wait), **kwargs)

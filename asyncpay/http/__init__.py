@@ -1,0 +1,1 @@
+"""The origin-pinned HTTP client, throttling, request deadlines, recording and redaction."""

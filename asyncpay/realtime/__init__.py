@@ -1,0 +1,1 @@
+"""Overlapping real-time waits: early starts, background checks, cases drawn ahead."""

@@ -1,0 +1,1 @@
+"""reports/: summary, JUnit, HTML, ledger, drift, merge of shards."""

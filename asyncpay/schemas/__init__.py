@@ -1,0 +1,1 @@
+"""The contracts: loading, validation, API versions, generation of requests from them."""

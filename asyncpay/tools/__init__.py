@@ -1,0 +1,1 @@
+"""Command-line tools: the rule map and the mutation matrix."""

@@ -1,0 +1,71 @@
+"""The map from each documented rule to its check functions and the suite tests that exercise it.
+
+``python -m asyncpay.tools.rulemap`` prints it; a rule without a
+check function, a source URL or a suite test is listed as a gap and the command exits 1.
+
+>>> rows = rule_map()
+>>> rows["overpay.unknown-404"]["checks"]
+['asyncpay.checks.overpay.unknown_404']
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+from asyncpay.checks import load_all
+from asyncpay.rules import RULES
+
+SUITES = Path(__file__).resolve().parents[2] / "suites"
+
+
+def suite_tests(root: Path = SUITES) -> dict[str, list[str]]:
+    """rule id → the suite tests marked ``@pytest.mark.rule(...)`` with it (read from the source)."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(root.rglob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef) or not node.name.startswith("test"):
+                continue
+            for decorator in node.decorator_list:
+                if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+                        and decorator.func.attr == "rule"):
+                    for arg in decorator.args:
+                        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                            found.setdefault(arg.value, []).append(f"{path.relative_to(root.parent)}::{node.name}")
+    return found
+
+
+def rule_map(root: Path = SUITES) -> dict[str, dict[str, Any]]:
+    """rule id → {text, source, checks: [module.function], tests: [file::test]}."""
+    registry = load_all()
+    tests = suite_tests(root) if root.is_dir() else {}
+    every = ["every suite test that exchanged with a gateway (the plugin adds the transport rules)"]
+    return {
+        rule_id: {
+            "text": rule.text,
+            "source": rule.source,
+            "checks": [f"{fn.__module__}.{fn.__name__}" for fn in registry.get(rule_id, [])],
+            "tests": tests.get(rule_id, []) or (every if rule.gateway == "transport" else []),
+        }
+        for rule_id, rule in sorted(RULES.items())
+    }
+
+
+def main() -> int:
+    rows = rule_map()
+    gaps = 0
+    for rule_id, row in rows.items():
+        print(f"{rule_id}\n  {row['text']}\n  source: {row['source'] or 'MISSING'}")
+        for fn in row["checks"] or ["MISSING: no check function"]:
+            print(f"  check:  {fn}")
+        for test in row["tests"] or (["MISSING: no suite test"] if SUITES.is_dir() else []):
+            print(f"  test:   {test}")
+        gaps += not (row["checks"] and row["source"] and (row["tests"] or not SUITES.is_dir()))
+    print(f"\n{len(rows)} rules, {gaps} with a gap")
+    return 1 if gaps else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

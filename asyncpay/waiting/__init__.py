@@ -1,0 +1,1 @@
+"""Time: the target's clock, deadlines, polling, the notification receiver, progress."""
