@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from asyncpay.checks import transport
 from asyncpay.http import client as client_module
 from asyncpay.http.client import GatewayClient, basic, bearer
 from asyncpay.errors import ContractViolation, NotVerified, TransportViolation
@@ -68,7 +69,8 @@ def client_for(gateway: Gateway, base_url: str = BASE, **options: object) -> Gat
     redactor.add_basic(SHOP_ID, SECRET)
     options.setdefault("timeout", 2.0)
     return GatewayClient(base_url, auth=basic(SHOP_ID, SECRET), redactor=redactor,
-                         origin_rule="overpay.urls-on-gateway", transport=httpx.MockTransport(gateway),
+                         origin_rule="overpay.urls-on-gateway", checks=transport,
+                         transport=httpx.MockTransport(gateway),
                          **options)  # type: ignore[arg-type]
 
 
@@ -208,7 +210,7 @@ def test_the_environment_s_proxy_is_never_used(monkeypatch: pytest.MonkeyPatch) 
         proxy.accept()[0].close()
 
         client = GatewayClient(gateway.url, auth=basic(SHOP_ID, SECRET), timeout=2.0, redactor=redactor,
-                               origin_rule="overpay.urls-on-gateway")
+                               origin_rule="overpay.urls-on-gateway", checks=transport)
         try:
             assert client.send("GET", "/async/status/1").status_code == 200
         finally:
@@ -439,7 +441,7 @@ def _in_thread(call: Callable[[], object], within: float) -> list[object]:
 def test_headers_dripped_forever_are_cut_at_the_request_timeout() -> None:
     with HostileGateway("slow-headers") as gateway:
         client = GatewayClient(gateway.url, auth=basic(SHOP_ID, SECRET), timeout=1.0,
-                               redactor=Redactor([SECRET]), origin_rule="overpay.urls-on-gateway")
+                               redactor=Redactor([SECRET]), origin_rule="overpay.urls-on-gateway", checks=transport)
         outcome = _in_thread(lambda: client.send("GET", "/async/status/1"), within=3.0)
     # Stopping the gateway ended the drip, and with it the request if it was still waiting.
     client.close()

@@ -8,6 +8,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
+from asyncpay.checks import transport
 from asyncpay.http.client import GatewayClient, basic
 from asyncpay.http.redaction import Redactor
 from asyncpay.http.throttle import Throttle, repeatable, retry_after
@@ -36,7 +37,8 @@ class Gateway:
 def client_for(gateway: Gateway, budget: float = 60.0, **options) -> tuple[GatewayClient, list[float]]:
     waits: list[float] = []
     client = GatewayClient(BASE, auth=basic("361", "secret"), timeout=2.0, redactor=Redactor(["secret"]),
-                           origin_rule="overpay.urls-on-gateway", transport=httpx.MockTransport(gateway),
+                           origin_rule="overpay.urls-on-gateway", checks=transport,
+                           transport=httpx.MockTransport(gateway),
                            throttle=Throttle(budget=budget, pause=waits.append), **options)
     return client, waits
 

@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 
 from asyncpay.schemas import contracts
 from asyncpay.checks import opp as checks
+from asyncpay.checks import transport
 from asyncpay.http.client import Answer, GatewayClient, bearer
 from asyncpay.waiting.clock import TargetClock
 from asyncpay.waiting.polling import await_delivery
@@ -224,4 +225,5 @@ def make_client(target: OppTarget, redactor: Any, **kwargs: Any) -> GatewayClien
     for secret in target.secrets:
         redactor.add(secret)
     return GatewayClient(target.base_url, auth=bearer(target.token), timeout=target.timing.request_timeout,
-                         redactor=redactor, origin_rule="opp.resource-path", **kwargs)
+                         redactor=redactor, origin_rule="opp.resource-path", checks=transport,
+                         **kwargs)

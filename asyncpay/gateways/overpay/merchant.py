@@ -27,6 +27,7 @@ from asyncpay.schemas import api_versions, contracts
 
 from asyncpay.http import throttle
 from asyncpay.checks import overpay as checks
+from asyncpay.checks import transport
 from asyncpay.http.client import Answer, GatewayClient, basic
 from asyncpay.waiting.clock import TargetClock
 from asyncpay.errors import NotVerified
@@ -323,6 +324,6 @@ def make_client(target: OverpayTarget, redactor: Any, **kwargs: Any) -> GatewayC
     redactor.add_basic(target.shop_id, target.secret_key)
     return GatewayClient(target.base_url, auth=basic(target.shop_id, target.secret_key),
                          timeout=target.timing.request_timeout, redactor=redactor,
-                         origin_rule="overpay.urls-on-gateway",
+                         origin_rule="overpay.urls-on-gateway", checks=transport,
                          headers=api_versions.headers(target.api_version),
                          throttle=Throttle(budget=target.timing.max_wait), **kwargs)
