@@ -247,10 +247,9 @@ class GatewayClient:
             answer = self._send_once(method, url, label=tag, **options)
             if answer.status_code != TOO_MANY_REQUESTS or not safe:
                 return answer
-            wait = self.throttle.next_wait(answer.headers.get("retry-after"), attempt=attempt, waited=waited)
+            wait = self.throttle.back_off(answer.headers.get("retry-after"), attempt=attempt, waited=waited)
             if wait is None:
                 return answer
-            self.throttle.pause(wait)
             waited += wait
             attempt += 1
 

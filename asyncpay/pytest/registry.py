@@ -65,15 +65,16 @@ def markers() -> list[str]:
 
 def _overpay(runtime: Runtime, target: Any) -> Any:
     from asyncpay.gateways.overpay.merchant import OverpayMerchant, make_client
-    client = runtime.keep(make_client(target, runtime.redactor))
-    return OverpayMerchant(target, client, runtime.clock(target.timing, target.base_url), runtime.run_id)
+    clock = runtime.clock(target.timing, target.base_url)
+    client = runtime.keep(make_client(target, runtime.redactor, pause=clock.advance))
+    return OverpayMerchant(target, client, clock, runtime.run_id)
 
 
 def _opp(runtime: Runtime, target: Any) -> Any:
     from asyncpay.gateways.opp.merchant import OppMerchant, make_client
-    client = runtime.keep(make_client(target, runtime.redactor))
-    return OppMerchant(target, client, runtime.clock(target.timing, target.base_url), runtime.receiver(),
-                       runtime.run_id)
+    clock = runtime.clock(target.timing, target.base_url)
+    client = runtime.keep(make_client(target, runtime.redactor, pause=clock.advance))
+    return OppMerchant(target, client, clock, runtime.receiver(), runtime.run_id)
 
 
 def _checkout(runtime: Runtime, target: Any) -> Any:

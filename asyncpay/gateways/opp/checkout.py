@@ -262,13 +262,15 @@ class CheckoutMerchant:
 
         Reads of one checkout are spaced by ``checkout_read_interval`` (payments by
         ``status_read_interval``); a throttled answer is checked and, with ``back_off``, waited
-        out (Retry-After, else 60/9 s, growing), as long as the profile's ``max_wait`` allows.
+        out (Retry-After, else 60/9 s, doubling: :mod:`asyncpay.http.throttle`), as long as the
+        profile's ``max_wait`` allows.
         """
         checks.resource_path_relative(resource_path, "resourcePath")
         if resource_path != checkout.resource_path:
             return self.opp.read_status(resource_path, token=token, entity=entity, label=label)
         timing = self.target.timing
         answer: Answer | None = None
+        waited = 0.0
         for attempt in range(6):
             last = self._last_read.get(resource_path)
             if last is not None and timing.checkout_read_interval:
@@ -281,12 +283,12 @@ class CheckoutMerchant:
             if not checks.throttle_answer(answer) or not token or not back_off:
                 return answer
             self.recording.event(checkout.id, "throttled", f"HTTP 429 on read {attempt + 1}", self.clock.now())
-            retry_after = answer.headers.get("retry-after", "")
-            wait = float(retry_after) if retry_after.isdigit() else max(timing.checkout_read_interval,
-                                                                         60.0 / DOCUMENTED_READS_PER_MINUTE)
-            if not self.clock.can_wait(wait * (attempt + 1)):
+            wait = self.client.throttle.back_off(
+                answer.headers.get("retry-after"), attempt=attempt, waited=waited,
+                first=max(timing.checkout_read_interval, 60.0 / DOCUMENTED_READS_PER_MINUTE))
+            if wait is None:
                 break
-            self.clock.advance(wait * (attempt + 1))
+            waited += wait
         raise ContractViolation("opp.checkout-throttle", f"status reads of checkout {checkout.id} stayed throttled",
                                 expected="a status answer after polite, spaced reads",
                                 received=answer.summary() if answer is not None else None)

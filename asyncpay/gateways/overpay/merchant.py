@@ -18,14 +18,14 @@ import os
 import random
 import re
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from asyncpay.schemas import api_versions, contracts
 
-from asyncpay.http import throttle
 from asyncpay.checks import overpay as checks
 from asyncpay.checks import transport
 from asyncpay.http.client import Answer, GatewayClient, basic
@@ -91,10 +91,6 @@ class OverpayMerchant:
     run_id: str
     models: dict[str, TaskModel] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def __post_init__(self) -> None:
-        # A 429 back-off waits on the target's clock: on a virtual clock, time moves on instead.
-        self.client.throttle.pause = self.clock.advance
 
     @property
     def recording(self) -> Recording:
@@ -189,6 +185,7 @@ class OverpayMerchant:
         gateway asks for (``Retry-After``), a few times at most; only then is THROTTLED returned.
         """
         url = task.status_url if which == "status" else task.response_url
+        waited = 0.0
         for attempt in range(THROTTLED_READS):
             answer = self.client.send("GET", url, rule="overpay.urls-on-gateway", what=f"{which}_url",
                                       label=f"{which} {task.label}", task=task.request_id,
@@ -199,11 +196,10 @@ class OverpayMerchant:
             if kind is not AnswerKind.THROTTLED:
                 break
             # Documented: on 429 back off and retry. The wait the gateway asks for, within bounds.
-            wait = min(throttle.retry_after(answer.headers.get("retry-after"), attempt=attempt),
-                       self.target.timing.max_wait)
-            if not self.clock.can_wait(wait):
+            wait = self.client.throttle.back_off(answer.headers.get("retry-after"), attempt=attempt, waited=waited)
+            if wait is None:
                 break
-            self.clock.advance(wait)
+            waited += wait
         if kind in (AnswerKind.RESULT, AnswerKind.ERROR):
             self._note_result_shape(answer)
         return kind, answer
@@ -319,11 +315,14 @@ class OverpayMerchant:
         return answer
 
 
-def make_client(target: OverpayTarget, redactor: Any, **kwargs: Any) -> GatewayClient:
+def make_client(target: OverpayTarget, redactor: Any, *, pause: Callable[[float], None] = time.sleep,
+                **kwargs: Any) -> GatewayClient:
+    """The Overpay client for ``target``; ``pause`` waits out a 429 (pass the target clock's
+    ``advance``: on a virtual clock, time moves on instead of sleeping)."""
     redactor.add(target.secret_key)
     redactor.add_basic(target.shop_id, target.secret_key)
     return GatewayClient(target.base_url, auth=basic(target.shop_id, target.secret_key),
                          timeout=target.timing.request_timeout, redactor=redactor,
                          origin_rule="overpay.urls-on-gateway", checks=transport,
                          headers=api_versions.headers(target.api_version),
-                         throttle=Throttle(budget=target.timing.max_wait), **kwargs)
+                         throttle=Throttle(budget=target.timing.max_wait, pause=pause), **kwargs)
