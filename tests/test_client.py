@@ -20,7 +20,7 @@ from asyncpay.http.client import GatewayClient, basic, bearer
 from asyncpay.errors import ContractViolation, NotVerified, TransportViolation
 from asyncpay.waiting.receiver import Receiver
 from asyncpay.http.redaction import Redactor
-from asyncpay.waiting.stall import Deadline
+from asyncpay.waiting.deadline import Deadline
 from asyncpay.testing.hostile import HostileGateway
 
 BASE = "https://gateway.test"
@@ -268,8 +268,8 @@ def test_an_answer_dripping_past_the_timeout_is_cut(monkeypatch: pytest.MonkeyPa
     ticks = iter(range(10_000))
     clock = SimpleNamespace(monotonic=lambda: float(next(ticks)), time=lambda: 0.0)
     monkeypatch.setattr(client_module, "time", clock)
-    monkeypatch.setattr(client_module, "Deadline", functools.partial(Deadline, now=clock.monotonic,
-                                                                     stalls=lambda since: 0.0))
+    monkeypatch.setattr(client_module, "Deadline", functools.partial(Deadline, now=clock.monotonic))
+    monkeypatch.setattr(client_module, "stalled", lambda since: 0.0)
     body = Body(*(b" " for _ in range(100)))
     gateway = Gateway(lambda request: httpx.Response(200, stream=body))
 
@@ -286,8 +286,8 @@ def test_a_complete_answer_read_late_is_an_answer(monkeypatch: pytest.MonkeyPatc
     ticks = iter(range(0, 10_000, 3))
     clock = SimpleNamespace(monotonic=lambda: float(next(ticks)), time=lambda: 0.0)
     monkeypatch.setattr(client_module, "time", clock)
-    monkeypatch.setattr(client_module, "Deadline", functools.partial(Deadline, now=clock.monotonic,
-                                                                     stalls=lambda since: 0.0))
+    monkeypatch.setattr(client_module, "Deadline", functools.partial(Deadline, now=clock.monotonic))
+    monkeypatch.setattr(client_module, "stalled", lambda since: 0.0)
     payload = json.dumps(TASK).encode()
     gateway = Gateway(lambda request: httpx.Response(
         200, headers={"Content-Type": "application/json", "Content-Length": str(len(payload))},
@@ -302,8 +302,8 @@ def test_an_answer_late_only_because_the_harness_stalled_is_not_verified(monkeyp
     ticks = iter(range(0, 10_000, 2))
     clock = SimpleNamespace(monotonic=lambda: float(next(ticks)), time=lambda: 0.0)
     monkeypatch.setattr(client_module, "time", clock)
-    monkeypatch.setattr(client_module, "Deadline", functools.partial(
-        Deadline, now=clock.monotonic, stalls=lambda since: 0.9 * (clock.monotonic() - since)))
+    monkeypatch.setattr(client_module, "Deadline", functools.partial(Deadline, now=clock.monotonic))
+    monkeypatch.setattr(client_module, "stalled", lambda since: 0.9 * (clock.monotonic() - since))
     gateway = Gateway(lambda request: httpx.Response(200, stream=Body(*(b" " for _ in range(100)))))
 
     with pytest.raises(NotVerified) as unjudged:

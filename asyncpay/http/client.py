@@ -32,8 +32,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import socket
-import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping
@@ -46,10 +44,11 @@ from asyncpay.errors import ContractViolation, NotVerified, TransportViolation
 from asyncpay.http.recording import Exchange, Recording
 from asyncpay.http.recording import current as current_recording
 from asyncpay.http.redaction import Redactor
-from asyncpay.waiting.stall import Deadline
+from asyncpay.waiting.deadline import Deadline
+from asyncpay.waiting.stall import stalled
 from asyncpay.http.throttle import TOO_MANY_REQUESTS, Throttle
 from asyncpay.http.throttle import repeatable as may_repeat
-from asyncpay.http.watchdog import WATCHDOG, Watch
+from asyncpay.waiting.watchdog import CutAtDeadline
 
 MAX_BODY = 4 << 20  # 4 MiB: far above any documented answer, far below a flood
 
@@ -291,38 +290,19 @@ class GatewayClient:
             self.on_send()
         started, t0 = time.time(), time.monotonic()
         # httpx bounds each socket read, not the exchange: a gateway dripping its headers a byte
-        # at a time would hold us for hours. A watchdog cuts the socket at the deadline.
-        sockets: list[socket.socket] = []
-        expired = threading.Event()
-
-        def trace(event: str, info: dict[str, Any]) -> None:
-            if event == "connection.connect_tcp.complete":
-                stream = info.get("return_value")
-                sock = stream.get_extra_info("socket") if stream is not None else None
-                if sock is not None:
-                    sockets.append(sock)
-
+        # at a time would hold us for hours. The watchdog cuts the socket at the deadline.
         # The deadline counts the harness's running time: a moment this process could not run
         # (asyncpay.waiting.stall) is not the gateway's delay, so the watchdog re-arms for it.
-        deadline = Deadline(self.timeout)
-
-        def expire() -> None:
-            expired.set()
-            for sock in sockets:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
+        deadline = Deadline(self.timeout, stalls=stalled)
+        cut = CutAtDeadline(deadline)
+        expired = cut.expired
         status: int | None = None
         response_headers = httpx.Headers()
         body = b""
         error: str | None = None
-        watch: Watch | None = None
         try:
             request = self._http.build_request(method, target, headers=request_headers, content=content,
-                                               extensions={"trace": trace})
-            watch = WATCHDOG.watch(deadline, expire)
+                                               extensions={"trace": cut.trace})
             pool = self._exchange_transport()
             try:
                 if pool is None:
@@ -366,8 +346,7 @@ class GatewayClient:
                 expected="a complete HTTP answer",
                 received=self.redactor.text(f"{type(exc).__name__}: {exc}" or type(exc).__name__))
         finally:
-            if watch is not None:
-                watch.cancel()
+            cut.cancel()
             self.recording.exchange(Exchange(
                 method=method,
                 url=self.redactor.url(str(target)),

@@ -147,7 +147,7 @@ def activate(config: pytest.Config, *, check_reachable: bool = True) -> Asyncpay
     profile = with_request_timeout(profile, options.value(config, "request_timeout"))
     worker = hasattr(config, "workerinput")
     if check_reachable and not worker:
-        from asyncpay.config.reachability import check_reachable as check
+        from asyncpay.http.reachability import check_reachable as check
         try:
             check(profile)
         except HarnessError as exc:
