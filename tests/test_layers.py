@@ -35,7 +35,7 @@ LAYERS = [
 APART = {
     "asyncpay.mock": {"asyncpay.mock", "asyncpay.wire"},
     "asyncpay.testing": {"asyncpay.testing", "asyncpay.mock", "asyncpay.wire", "asyncpay.config",
-                         "asyncpay.errors", "asyncpay.rules"},
+                         "asyncpay.errors", "asyncpay.rules", "asyncpay.verdicts"},
 }
 
 

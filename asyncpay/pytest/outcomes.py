@@ -10,10 +10,10 @@ import traceback
 
 import pytest
 
-from asyncpay.errors import ContractViolation, Deferred, NotVerified
+from asyncpay.errors import ContractViolation
 from asyncpay.http.recording import Recording
 from asyncpay.pytest.session import session_of
-from asyncpay.verdicts import CheckRecord, Verdict, failed_rule_of
+from asyncpay.verdicts import UNSETTLED_OUTCOMES, CheckRecord, Verdict, failed_rule_of
 
 #: set on a test item that checked a ledger entry: the entry's id, so the ledger drops it
 RESOLVES = pytest.StashKey[str]()
@@ -52,7 +52,7 @@ def record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | No
     verdict = Verdict.from_outcome(exc, passed=report.passed)
     if verdict is Verdict.NOT_VERIFIED and exc is None:
         message = str(report.longrepr)  # skipped by pytest itself (a skip mark, a missing fixture)
-    elif isinstance(exc, (NotVerified, Deferred)):
+    elif isinstance(exc, UNSETTLED_OUTCOMES):
         message = exc.reason
     elif isinstance(exc, ContractViolation):
         message = str(exc)

@@ -20,12 +20,12 @@ import pytest
 
 from asyncpay.config import options
 from asyncpay.config.profile import Profile
-from asyncpay.errors import Deferred, HarnessError, NotVerified
+from asyncpay.errors import HarnessError
 from asyncpay.pytest import progress_view, registry
 from asyncpay.pytest.outcomes import RESOLVES, record, rules_of
 from asyncpay.pytest.session import activate, in_use, run_meta, session_of, stamp
 from asyncpay.rules import RULES
-from asyncpay.verdicts import Verdict
+from asyncpay.verdicts import UNSETTLED_OUTCOMES, Verdict
 
 pytest_plugins = ("asyncpay.pytest.fixtures",)
 
@@ -128,7 +128,7 @@ class _UnjudgedReports:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
-        if call.excinfo is None or not isinstance(call.excinfo.value, (NotVerified, Deferred)) \
+        if call.excinfo is None or not isinstance(call.excinfo.value, UNSETTLED_OUTCOMES) \
                 or not in_use(item.config) or call.when == "collect":
             return None
         path, lineno, _ = item.reportinfo()
@@ -146,7 +146,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return report
     exc = call.excinfo.value if call.excinfo is not None else None
     redactor = session_of(item.config).redactor
-    if isinstance(exc, (NotVerified, Deferred)):
+    if isinstance(exc, UNSETTLED_OUTCOMES):
         verdict = Verdict.from_outcome(exc)
         report.outcome = "skipped"
         path, lineno, _ = item.reportinfo()
