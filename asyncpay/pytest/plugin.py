@@ -54,6 +54,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # Registered before pytest's own plugins register theirs, so it runs after them (LIFO).
     config.add_cleanup(functools.partial(_thaw, config))
     stamp(config)
+    hypothesis_seed = config.getoption("hypothesis_seed", None)
+    if hypothesis_seed is not None:
+        # A run that repeats its generated cases repeats the merchant's amounts and ids too.
+        from asyncpay.gateways import randomness
+        randomness.seed(hypothesis_seed)
     # A run that names an option is an asyncpay run: a bad profile or a gateway that cannot be
     # reached stops it here, before any worker starts. Otherwise the plugin stays inert until a
     # suite is collected (see pytest_collection_modifyitems).

@@ -32,7 +32,7 @@ import pytest
 from asyncpay.config import options
 from asyncpay.config.profile import Profile, embedded_profile, load_profile, mock_timing
 from asyncpay.errors import HarnessError, ProfileError
-from asyncpay.http.redaction import Redactor
+from asyncpay.http.redaction import RedactingFilter, Redactor
 from asyncpay.pytest import progress_view
 from asyncpay.verdicts import CheckRecord
 
@@ -166,15 +166,17 @@ def activate(config: pytest.Config, *, check_reachable: bool = True) -> Asyncpay
 
 
 def redact_log_records(redactor: Redactor) -> None:
-    """Redact every log record when it is made, whichever handler (pytest's capture too) gets it."""
+    """Redact every log record when it is made (message, arguments, traceback), whichever handler
+    (pytest's capture too) gets it."""
     make_record = logging.getLogRecordFactory()
     if getattr(make_record, "asyncpay", False):
         return
+    redacting = RedactingFilter(redactor)
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
         try:
-            record.msg, record.args = redactor.text(record.getMessage()), None
+            redacting.filter(record)
         except Exception:  # a broken log call must not break the run
             pass
         return record

@@ -17,13 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from asyncpay.gateways.randomness import RANDOM
 from asyncpay.schemas import contracts
 from asyncpay.checks import opp as checks
 from asyncpay.checks import transport
@@ -36,9 +36,8 @@ from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 
 THROTTLED = "800.120.100"
 _counter = itertools.count(1)
-#: Amounts and ids the harness picks: its own generator, so it never moves the global random
-#: state that Hypothesis watches while it draws examples in another thread.
-_RANDOM = random.Random()
+#: Amounts and ids the harness picks (asyncpay.gateways.randomness).
+_RANDOM = RANDOM
 
 
 @dataclass

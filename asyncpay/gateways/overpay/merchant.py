@@ -15,7 +15,6 @@ import copy
 import datetime as dt
 import itertools
 import os
-import random
 import re
 import threading
 import time
@@ -24,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from asyncpay.gateways.randomness import RANDOM
 from asyncpay.schemas import api_versions, contracts
 
 from asyncpay.checks import overpay as checks
@@ -44,9 +44,8 @@ THROTTLED_READS = 4
 REQUEST_ID = "RequestID"
 
 _counter = itertools.count(1)
-#: Amounts and ids the harness picks: its own generator, so it never moves the global random
-#: state that Hypothesis watches while it draws examples in another thread.
-_RANDOM = random.Random()
+#: Amounts and ids the harness picks (asyncpay.gateways.randomness).
+_RANDOM = RANDOM
 
 
 def unique_tracking_id(run_id: str, label: str) -> str:
@@ -141,8 +140,7 @@ class OverpayMerchant:
                 f"result (no documented test trigger); add [overpay.outcomes.{outcome.value}]")
         return fields
 
-    def request_body(self, outcome: Outcome, label: str, extra: dict[str, Any] | None = None,
-                     operation: str = "payments") -> dict[str, Any]:
+    def request_body(self, outcome: Outcome, label: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         tracking_id = unique_tracking_id(self.run_id, label)
         body = base_payment(tracking_id, _RANDOM.randint(100, 99_999))
         body = deep_merge(body, self.trigger(outcome) if outcome is not Outcome.ANY else {})
@@ -152,7 +150,7 @@ class OverpayMerchant:
     def create(self, outcome: Outcome, *, operation: str = "payments", label: str = "task",
                extra: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
                headers: dict[str, str] | None = None) -> Task:
-        request = body if body is not None else self.request_body(outcome, label, extra, operation)
+        request = body if body is not None else self.request_body(outcome, label, extra)
         sent_at = self.clock.now()
         answer = self.post(f"/async/transactions/{operation}", json_body={"request": request}, headers=headers,
                            label=f"create {label}")
