@@ -62,12 +62,15 @@ def record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | No
     else:
         message = ""
     state = session_of(item.config)
+    # A failure's longrepr was redacted when its report was made (pytest_runtest_makereport):
+    # every other message is redacted here, each once.
+    from_failed_report = exc is not None and verdict is Verdict.FAILED and not isinstance(exc, ContractViolation)
     state.records.append(CheckRecord(
         test=item.nodeid,
         rules=rules,
         verdict=verdict,
         failed_rule=failed_rule_of(exc, rules) if verdict is not Verdict.PASSED else None,
-        message=state.redactor.text(message),
+        message=message if from_failed_report else state.redactor.text(message),
         duration=report.duration,
         due=getattr(exc, "due", None),
         ledger=getattr(exc, "data", None) or None,
