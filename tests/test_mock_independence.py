@@ -10,7 +10,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "asyncpay"
 ALLOWED = ("asyncpay.mock", "asyncpay.wire.testdata", "asyncpay.wire.server", "asyncpay.wire.webhooks")
 INDEPENDENT = sorted((PACKAGE / "mock").rglob("*.py")) + [PACKAGE / "testing" / "hostile.py"]
-LEAVES = [PACKAGE / "testdata.py", PACKAGE / "server.py", PACKAGE / "webhooks.py"]
+LEAVES = [PACKAGE / "wire" / "testdata.py", PACKAGE / "wire" / "server.py", PACKAGE / "wire" / "webhooks.py"]
 
 
 def asyncpay_imports(path: Path) -> list[tuple[int, str]]:
@@ -50,5 +50,5 @@ def test_the_walk_sees_nested_and_from_imports(tmp_path):
     module.write_text("import asyncpay.config.profile\ndef f():\n    from asyncpay.errors import HarnessError\n"
                       "from asyncpay import contracts\n")
     names = sorted(name for _, name in asyncpay_imports(module))
-    assert names == ["asyncpay", "asyncpay.schemas.contracts", "asyncpay.errors", "asyncpay.config.profile"]
+    assert names == ["asyncpay", "asyncpay.config.profile", "asyncpay.contracts", "asyncpay.errors"]
     assert not any(allowed(name) for name in names)
