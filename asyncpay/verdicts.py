@@ -54,7 +54,20 @@ class Verdict(enum.StrEnum):
     @property
     def settled(self) -> bool:
         """Passed or failed: the check was made."""
-        return self in (Verdict.PASSED, Verdict.FAILED)
+        return self in SETTLED
+
+
+#: The check was made: passed or failed (a re-check that settles a ledger entry).
+SETTLED = frozenset({Verdict.PASSED, Verdict.FAILED})
+#: The check was not made in this run: a later run will (deferred), or this target cannot (not verified).
+UNSETTLED = frozenset({Verdict.DEFERRED, Verdict.NOT_VERIFIED})
+#: The run fails: the gateway broke a rule, or the harness broke.
+FAILING = frozenset({Verdict.FAILED, Verdict.ERROR})
+#: The exceptions that end a check unsettled: it could not be made (yet), the gateway broke nothing.
+UNSETTLED_OUTCOMES = (NotVerified, Deferred)
+#: Rule and check verdicts, most serious first (the order tables and totals use).
+VERDICTS = tuple(v.value for v in (Verdict.FAILED, Verdict.ERROR, Verdict.DEFERRED, Verdict.NOT_VERIFIED,
+                                   Verdict.PASSED))
 
 
 #: A rule takes the first verdict in this order that any of its records has: any failure fails

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from asyncpay.checks import transport
 from asyncpay.gateways.opp.checkout import CheckoutMerchant
 from asyncpay.http.client import GatewayClient, bearer
 from asyncpay.waiting.clock import VirtualClock
@@ -54,7 +55,8 @@ def shop_on(receiver: Receiver) -> Iterator[Callable[..., tuple[CheckoutMerchant
                            dict(OPP_OUTCOMES))
         spy = Spy(answer)
         client = GatewayClient(target.base_url, auth=bearer(target.token), timeout=5,
-                               redactor=Redactor([target.token]), origin_rule="opp.resource-path", transport=spy)
+                               redactor=Redactor([target.token]), origin_rule="opp.resource-path", checks=transport,
+                               transport=spy)
         clock = VirtualClock(mock.url)
         running.append((mock, client, clock))
         return CheckoutMerchant(OppMerchant(target, client, clock, receiver, "test")), spy, mock

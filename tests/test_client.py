@@ -14,12 +14,13 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from asyncpay.checks import transport
 from asyncpay.http import client as client_module
 from asyncpay.http.client import GatewayClient, basic, bearer
 from asyncpay.errors import ContractViolation, NotVerified, TransportViolation
 from asyncpay.waiting.receiver import Receiver
 from asyncpay.http.redaction import Redactor
-from asyncpay.waiting.stall import Deadline
+from asyncpay.waiting.deadline import Deadline
 from asyncpay.testing.hostile import HostileGateway
 
 BASE = "https://gateway.test"
@@ -68,7 +69,8 @@ def client_for(gateway: Gateway, base_url: str = BASE, **options: object) -> Gat
     redactor.add_basic(SHOP_ID, SECRET)
     options.setdefault("timeout", 2.0)
     return GatewayClient(base_url, auth=basic(SHOP_ID, SECRET), redactor=redactor,
-                         origin_rule="overpay.urls-on-gateway", transport=httpx.MockTransport(gateway),
+                         origin_rule="overpay.urls-on-gateway", checks=transport,
+                         transport=httpx.MockTransport(gateway),
                          **options)  # type: ignore[arg-type]
 
 
@@ -208,7 +210,7 @@ def test_the_environment_s_proxy_is_never_used(monkeypatch: pytest.MonkeyPatch) 
         proxy.accept()[0].close()
 
         client = GatewayClient(gateway.url, auth=basic(SHOP_ID, SECRET), timeout=2.0, redactor=redactor,
-                               origin_rule="overpay.urls-on-gateway")
+                               origin_rule="overpay.urls-on-gateway", checks=transport)
         try:
             assert client.send("GET", "/async/status/1").status_code == 200
         finally:
@@ -266,8 +268,8 @@ def test_an_answer_dripping_past_the_timeout_is_cut(monkeypatch: pytest.MonkeyPa
     ticks = iter(range(10_000))
     clock = SimpleNamespace(monotonic=lambda: float(next(ticks)), time=lambda: 0.0)
     monkeypatch.setattr(client_module, "time", clock)
-    monkeypatch.setattr(client_module, "Deadline", functools.partial(Deadline, now=clock.monotonic,
-                                                                     stalls=lambda since: 0.0))
+    monkeypatch.setattr(client_module, "Deadline", functools.partial(Deadline, now=clock.monotonic))
+    monkeypatch.setattr(client_module, "stalled", lambda since: 0.0)
     body = Body(*(b" " for _ in range(100)))
     gateway = Gateway(lambda request: httpx.Response(200, stream=body))
 
@@ -284,8 +286,8 @@ def test_a_complete_answer_read_late_is_an_answer(monkeypatch: pytest.MonkeyPatc
     ticks = iter(range(0, 10_000, 3))
     clock = SimpleNamespace(monotonic=lambda: float(next(ticks)), time=lambda: 0.0)
     monkeypatch.setattr(client_module, "time", clock)
-    monkeypatch.setattr(client_module, "Deadline", functools.partial(Deadline, now=clock.monotonic,
-                                                                     stalls=lambda since: 0.0))
+    monkeypatch.setattr(client_module, "Deadline", functools.partial(Deadline, now=clock.monotonic))
+    monkeypatch.setattr(client_module, "stalled", lambda since: 0.0)
     payload = json.dumps(TASK).encode()
     gateway = Gateway(lambda request: httpx.Response(
         200, headers={"Content-Type": "application/json", "Content-Length": str(len(payload))},
@@ -300,8 +302,8 @@ def test_an_answer_late_only_because_the_harness_stalled_is_not_verified(monkeyp
     ticks = iter(range(0, 10_000, 2))
     clock = SimpleNamespace(monotonic=lambda: float(next(ticks)), time=lambda: 0.0)
     monkeypatch.setattr(client_module, "time", clock)
-    monkeypatch.setattr(client_module, "Deadline", functools.partial(
-        Deadline, now=clock.monotonic, stalls=lambda since: 0.9 * (clock.monotonic() - since)))
+    monkeypatch.setattr(client_module, "Deadline", functools.partial(Deadline, now=clock.monotonic))
+    monkeypatch.setattr(client_module, "stalled", lambda since: 0.9 * (clock.monotonic() - since))
     gateway = Gateway(lambda request: httpx.Response(200, stream=Body(*(b" " for _ in range(100)))))
 
     with pytest.raises(NotVerified) as unjudged:
@@ -439,7 +441,7 @@ def _in_thread(call: Callable[[], object], within: float) -> list[object]:
 def test_headers_dripped_forever_are_cut_at_the_request_timeout() -> None:
     with HostileGateway("slow-headers") as gateway:
         client = GatewayClient(gateway.url, auth=basic(SHOP_ID, SECRET), timeout=1.0,
-                               redactor=Redactor([SECRET]), origin_rule="overpay.urls-on-gateway")
+                               redactor=Redactor([SECRET]), origin_rule="overpay.urls-on-gateway", checks=transport)
         outcome = _in_thread(lambda: client.send("GET", "/async/status/1"), within=3.0)
     # Stopping the gateway ended the drip, and with it the request if it was still waiting.
     client.close()

@@ -8,6 +8,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
+from asyncpay.checks import transport
 from asyncpay.http.client import GatewayClient, basic
 from asyncpay.http.redaction import Redactor
 from asyncpay.http.throttle import Throttle, repeatable, retry_after
@@ -36,7 +37,8 @@ class Gateway:
 def client_for(gateway: Gateway, budget: float = 60.0, **options) -> tuple[GatewayClient, list[float]]:
     waits: list[float] = []
     client = GatewayClient(BASE, auth=basic("361", "secret"), timeout=2.0, redactor=Redactor(["secret"]),
-                           origin_rule="overpay.urls-on-gateway", transport=httpx.MockTransport(gateway),
+                           origin_rule="overpay.urls-on-gateway", checks=transport,
+                           transport=httpx.MockTransport(gateway),
                            throttle=Throttle(budget=budget, pause=waits.append), **options)
     return client, waits
 
@@ -154,3 +156,15 @@ def test_default_headers_go_with_every_request_and_a_view_can_change_them():
     assert third.headers["X-API-Version"] == "2" and third.headers["RequestID"] == "k"
     assert client.headers == {"X-API-Version": "3"}  # the views left the client alone
     assert len(client.recording.exchanges) == 3  # one recording for the client and its views
+
+
+def test_a_merchant_read_backs_off_through_the_same_throttle():
+    # The merchant roles' own throttled reads (an Overpay result read, OPP status and checkout
+    # reads) ask the client's Throttle too: its first wait, doubling, its budget, its pause.
+    waits: list[float] = []
+    throttle = Throttle(budget=100.0, pause=waits.append)
+    assert throttle.back_off(None, attempt=0, waited=0.0, first=30.0) == 30.0
+    assert throttle.back_off(None, attempt=1, waited=30.0, first=30.0) == 60.0
+    assert throttle.back_off(None, attempt=2, waited=90.0, first=30.0) is None  # 120 s more: past the budget
+    assert throttle.back_off("5", attempt=2, waited=90.0, first=30.0) == 5.0  # Retry-After wins
+    assert waits == [30.0, 60.0, 5.0]

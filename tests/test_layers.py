@@ -35,7 +35,7 @@ LAYERS = [
 APART = {
     "asyncpay.mock": {"asyncpay.mock", "asyncpay.wire"},
     "asyncpay.testing": {"asyncpay.testing", "asyncpay.mock", "asyncpay.wire", "asyncpay.config",
-                         "asyncpay.errors", "asyncpay.rules"},
+                         "asyncpay.errors", "asyncpay.rules", "asyncpay.verdicts"},
 }
 
 
@@ -108,7 +108,7 @@ def test_every_module_belongs_to_a_layer() -> None:
 
 
 #: Wrong-way imports still being taken apart; the list only ever shrinks.
-KNOWN = {"asyncpay.http.client -> asyncpay.checks"}
+KNOWN: set[str] = set()
 
 
 def test_no_import_goes_up_a_layer() -> None:

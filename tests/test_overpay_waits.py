@@ -41,8 +41,8 @@ def _gateway(answer, **timing: float) -> tuple[OverpayMerchant, Task]:
     target.base_url = BASE
     target.timing = dataclasses.replace(Timing(), **{"processing_timeout": 5.0, "poll_interval": 1.0, **timing},
                                         clock="virtual")
-    client = make_client(target, Redactor([]), transport=httpx.MockTransport(answer))
     clock = Clock()
+    client = make_client(target, Redactor([]), transport=httpx.MockTransport(answer), pause=clock.advance)
     gateway = OverpayMerchant(target, client, clock, "run")
     task = Task("r-1", f"{BASE}/async/status/r-1", f"{BASE}/async/result/r-1", "payments", {},
                 Outcome.SUCCESSFUL, clock.now(), clock.now())

@@ -67,7 +67,8 @@ def test_a_gateway_view_speaks_another_version(tmp_path: Path) -> None:
     from asyncpay.gateways.overpay.merchant import OverpayMerchant
 
     target = load(tmp_path, TARGET + "api_version = 3\n").overpay
-    gateway = OverpayMerchant(target, make_client(target, Redactor([])), RealClock(1.0), "run")
+    clock = RealClock(1.0)
+    gateway = OverpayMerchant(target, make_client(target, Redactor([]), pause=clock.advance), clock, "run")
     classic = speaking(gateway, 2)
     assert (classic.target.api_version, classic.client.headers) == (2, {})
     assert (gateway.target.api_version, gateway.client.headers) == (3, {"X-API-Version": "3"})

@@ -10,7 +10,7 @@ import pytest
 from asyncpay.errors import ProfileError
 from asyncpay.mock import VARIANTS, MockConfig
 from asyncpay.mock.variants import THROTTLED_READS_PER_MINUTE
-from asyncpay.pytest.plugin import _embedded_mock_config
+from asyncpay.pytest.session import embedded_mock
 from asyncpay.config.profile import DAY, Timing, embedded_profile, load_profile, mock_timing
 
 
@@ -37,8 +37,9 @@ def test_mock_variants_need_the_embedded_mock(tmp_path: Path) -> None:
 
 
 def test_profile_adopts_the_mock_timing_a_variant_sets() -> None:
-    profile = embedded_profile(variants=["short-retention", "throttles"])
-    config = _embedded_mock_config(profile)
+    loaded = embedded_profile(variants=["short-retention", "throttles"])
+    config, profile = embedded_mock(loaded)
+    assert loaded.overpay is not None and loaded.overpay.timing.retention != 6.0, "the loaded profile is left as it is"
     assert (config.retention, config.longest_processing) == (6.0, 3.0)
     for target in (profile.overpay, profile.opp):
         assert target is not None
@@ -48,10 +49,10 @@ def test_profile_adopts_the_mock_timing_a_variant_sets() -> None:
 
 
 def test_all_is_spelt_out_and_unknown_variants_stop_the_run() -> None:
-    profile = embedded_profile(variants=["all"])
-    assert sorted(_embedded_mock_config(profile).variants) == sorted(profile.mock_variants) == sorted(VARIANTS)
+    config, profile = embedded_mock(embedded_profile(variants=["all"]))
+    assert sorted(config.variants) == sorted(profile.mock_variants) == sorted(VARIANTS)
     with pytest.raises(ProfileError, match="no-such-variant.*--list-variants"):
-        _embedded_mock_config(embedded_profile(variants=["no-such-variant"]))
+        embedded_mock(embedded_profile(variants=["no-such-variant"]))
 
 
 def test_mock_timing_only_lengthens_timeouts() -> None:

@@ -11,7 +11,7 @@ import pytest
 from asyncpay.errors import HarnessError
 from asyncpay.mock.testing import MockServer
 from asyncpay.config.profile import embedded_profile
-from asyncpay.config.reachability import check_reachable, problem
+from asyncpay.http.reachability import check_reachable, problem
 from asyncpay.testing.runs import FAST_TIMING, profile_toml, run_suites
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
-from asyncpay.waiting.stall import Deadline, StallMonitor
+from asyncpay.waiting.deadline import Deadline
+from asyncpay.waiting.stall import StallMonitor
 
 
 def _hold_the_interpreter(seconds: float) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from asyncpay.waiting.stall import Deadline
-from asyncpay.http.watchdog import Watchdog
+from asyncpay.waiting.deadline import Deadline
+from asyncpay.waiting.watchdog import Watchdog
 
 #: Generous bound on waiting for a callback that is due now (not a speed requirement).
 PATIENCE = 30.0

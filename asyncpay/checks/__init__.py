@@ -54,13 +54,13 @@ def check(rule_id: str) -> Callable[[F], F]:
 
 
 def load_all() -> dict[str, list[Callable[..., Any]]]:
-    """Import every check module and return the registry."""
+    """Import every check module and return the registry.
+
+    Raises ModuleNotFoundError for a listed module that is missing: a rule map without it would
+    silently lose its rules.
+    """
     for name in _MODULES:
-        try:
-            importlib.import_module(f"asyncpay.checks.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"asyncpay.checks.{name}":
-                raise
+        importlib.import_module(f"asyncpay.checks.{name}")
     return CHECKS
 
 

@@ -35,14 +35,16 @@ def answer_in_version(body: Any, *, api_version: int, kind: str, rule: str, what
     ...
     """
     name = contract_for(api_version, kind)
-    if not contracts.conforms(name, body):
-        for other in API_VERSIONS:
-            other_name = contract_for(other, kind)
-            if other != api_version and other_name != name and contracts.conforms(other_name, body):
-                asked = f"{HEADER}: {api_version}" if api_version != 2 else f"no {HEADER} header (v2, the default)"
-                raise ContractViolation(
-                    "overpay.api-version", f"{what} is in the API v{other} shape",
-                    expected=f"the v{api_version} shape (contracts/{name}.json) asked for by {asked}",
-                    received=body,
-                    hint="the gateway ignored the version header; check that the shop is enabled for it")
-    contracts.check(name, body, rule=rule, what=what)
+    found = contracts.validate(name, body)  # once; the other versions only when it does not conform
+    if not found:
+        return
+    for other in API_VERSIONS:
+        other_name = contract_for(other, kind)
+        if other != api_version and other_name != name and contracts.conforms(other_name, body):
+            asked = f"{HEADER}: {api_version}" if api_version != 2 else f"no {HEADER} header (v2, the default)"
+            raise ContractViolation(
+                "overpay.api-version", f"{what} is in the API v{other} shape",
+                expected=f"the v{api_version} shape (contracts/{name}.json) asked for by {asked}",
+                received=body,
+                hint="the gateway ignored the version header; check that the shop is enabled for it")
+    contracts.refuse(name, body, found, rule=rule, what=what)

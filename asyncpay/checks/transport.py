@@ -1,7 +1,8 @@
 """Checks every HTTP answer is held to before any gateway contract applies.
 
-The client (:mod:`asyncpay.http.client`) calls these on every exchange, so any check that talked to a
-gateway also checks them.
+The gateways layer hands this module to every client it makes (``checks=transport``, the
+:class:`asyncpay.http.client.TransportChecks` hooks): the client reports what one exchange did and
+these decide, so any check that talked to a gateway also checks them.
 """
 
 from __future__ import annotations

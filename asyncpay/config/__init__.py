@@ -1,1 +1,1 @@
-"""The user's configuration: profiles, command-line options, reachability of the targets."""
+"""The user's configuration: profiles and command-line options."""

@@ -1,1 +1,1 @@
-"""The origin-pinned HTTP client, throttling, request deadlines, recording and redaction."""
+"""The origin-pinned HTTP client, throttling (429), recording, redaction, and the reachability probe."""

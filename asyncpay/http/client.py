@@ -21,7 +21,9 @@ result read twice by accident would be a false alarm, so result reads are never 
 
 Usage::
 
-    client = GatewayClient("https://gateway.overpay.io", auth=basic("361", "secret"), timeout=10)
+    client = GatewayClient("https://gateway.overpay.io", auth=basic("361", "secret"), timeout=10,
+                           redactor=Redactor(["secret"]), origin_rule="overpay.urls-on-gateway",
+                           checks=asyncpay.checks.transport)
     answer = client.send("GET", "/transactions/abc", rule="overpay.uid-query")
 """
 
@@ -30,27 +32,37 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import socket
-import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn, Protocol
 
 import httpx
 
-from asyncpay.checks import transport
 from asyncpay.errors import ContractViolation, NotVerified, TransportViolation
 from asyncpay.http.recording import Exchange, Recording
 from asyncpay.http.recording import current as current_recording
 from asyncpay.http.redaction import Redactor
-from asyncpay.waiting.stall import Deadline
+from asyncpay.waiting.deadline import Deadline
+from asyncpay.waiting.stall import stalled
 from asyncpay.http.throttle import TOO_MANY_REQUESTS, Throttle
 from asyncpay.http.throttle import repeatable as may_repeat
-from asyncpay.http.watchdog import WATCHDOG, Watch
+from asyncpay.waiting.watchdog import CutAtDeadline
 
 MAX_BODY = 4 << 20  # 4 MiB: far above any documented answer, far below a flood
+
+
+class TransportChecks(Protocol):
+    """The transport rules every answer is held to, decided above this layer
+    (:mod:`asyncpay.checks.transport` is the one implementation; the gateways layer hands it to
+    each client it makes). The client reports what happened; these raise or return."""
+
+    def no_complete_answer(self, summary: str, *, expected: str, received: Any) -> NoReturn: ...
+
+    def no_redirect(self, status_code: int, where: str, location: str) -> None: ...
+
+    def json_content_type(self, content_type: str | None, body_is_json: bool, where: str) -> None: ...
 
 
 def basic(user: str, secret: str) -> dict[str, str]:
@@ -124,6 +136,7 @@ class GatewayClient:
         timeout: float,
         redactor: Redactor,
         origin_rule: str,
+        checks: TransportChecks,
         max_body: int = MAX_BODY,
         transport: httpx.BaseTransport | None = None,
         on_send: Callable[[], None] | None = None,
@@ -136,6 +149,8 @@ class GatewayClient:
         self.timeout = timeout
         self.redactor = redactor
         self.origin_rule = origin_rule
+        #: Decides the transport rules on each exchange (see :class:`TransportChecks`).
+        self.checks = checks
         self.max_body = max_body
         self._recording = Recording()
         self.on_send = on_send
@@ -231,10 +246,9 @@ class GatewayClient:
             answer = self._send_once(method, url, label=tag, **options)
             if answer.status_code != TOO_MANY_REQUESTS or not safe:
                 return answer
-            wait = self.throttle.next_wait(answer.headers.get("retry-after"), attempt=attempt, waited=waited)
+            wait = self.throttle.back_off(answer.headers.get("retry-after"), attempt=attempt, waited=waited)
             if wait is None:
                 return answer
-            self.throttle.pause(wait)
             waited += wait
             attempt += 1
 
@@ -276,38 +290,19 @@ class GatewayClient:
             self.on_send()
         started, t0 = time.time(), time.monotonic()
         # httpx bounds each socket read, not the exchange: a gateway dripping its headers a byte
-        # at a time would hold us for hours. A watchdog cuts the socket at the deadline.
-        sockets: list[socket.socket] = []
-        expired = threading.Event()
-
-        def trace(event: str, info: dict[str, Any]) -> None:
-            if event == "connection.connect_tcp.complete":
-                stream = info.get("return_value")
-                sock = stream.get_extra_info("socket") if stream is not None else None
-                if sock is not None:
-                    sockets.append(sock)
-
+        # at a time would hold us for hours. The watchdog cuts the socket at the deadline.
         # The deadline counts the harness's running time: a moment this process could not run
         # (asyncpay.waiting.stall) is not the gateway's delay, so the watchdog re-arms for it.
-        deadline = Deadline(self.timeout)
-
-        def expire() -> None:
-            expired.set()
-            for sock in sockets:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
+        deadline = Deadline(self.timeout, stalls=stalled)
+        cut = CutAtDeadline(deadline)
+        expired = cut.expired
         status: int | None = None
         response_headers = httpx.Headers()
         body = b""
         error: str | None = None
-        watch: Watch | None = None
         try:
             request = self._http.build_request(method, target, headers=request_headers, content=content,
-                                               extensions={"trace": trace})
-            watch = WATCHDOG.watch(deadline, expire)
+                                               extensions={"trace": cut.trace})
             pool = self._exchange_transport()
             try:
                 if pool is None:
@@ -329,7 +324,7 @@ class GatewayClient:
             raise
         except httpx.TimeoutException as exc:
             error = f"timeout: {type(exc).__name__}"
-            transport.no_complete_answer(
+            self.checks.no_complete_answer(
                 f"{method} {self.redactor.url(str(target))} got no complete answer",
                 expected=f"an HTTP answer within {self.timeout:g} s (profile request_timeout)",
                 received=f"{type(exc).__name__} after {time.monotonic() - t0:.1f} s")
@@ -341,18 +336,17 @@ class GatewayClient:
                                   f"{deadline.wall():.1f} s, so the answer's timing cannot be judged") from None
             if expired.is_set():
                 error = "no complete answer within the request timeout"
-                transport.no_complete_answer(
+                self.checks.no_complete_answer(
                     f"{method} {self.redactor.url(str(target))} got no complete answer",
                     expected=f"an HTTP answer within {self.timeout:g} s (profile request_timeout)",
                     received=f"still incomplete after {time.monotonic() - t0:.1f} s")
             error = f"{type(exc).__name__}: {exc}"
-            transport.no_complete_answer(
+            self.checks.no_complete_answer(
                 f"{method} {self.redactor.url(str(target))} failed at the transport level",
                 expected="a complete HTTP answer",
                 received=self.redactor.text(f"{type(exc).__name__}: {exc}" or type(exc).__name__))
         finally:
-            if watch is not None:
-                watch.cancel()
+            cut.cancel()
             self.recording.exchange(Exchange(
                 method=method,
                 url=self.redactor.url(str(target)),
@@ -370,9 +364,9 @@ class GatewayClient:
         answer = Answer(method, str(target), status or 0, response_headers, body, time.monotonic() - t0)
         where = f"{method} {self.redactor.url(str(target))}"
         if not redirect_expected:
-            transport.no_redirect(answer.status_code, where,
+            self.checks.no_redirect(answer.status_code, where,
                                   self.redactor.url(response_headers.get("location", "")))
-        transport.json_content_type(response_headers.get("content-type"),
+        self.checks.json_content_type(response_headers.get("content-type"),
                                     bool(body) and answer.json_error is None, where)
         return answer
 
@@ -381,14 +375,14 @@ class GatewayClient:
         size = 0
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_body:
-            transport.no_complete_answer(
+            self.checks.no_complete_answer(
                 f"answer to {response.request.method} declares {declared} bytes",
                 expected=f"at most {self.max_body} bytes", received=f"Content-Length: {declared}")
         length = int(declared) if declared and declared.isdigit() else None
         for chunk in response.iter_raw():
             size += len(chunk)
             if size > self.max_body:
-                transport.no_complete_answer(
+                self.checks.no_complete_answer(
                     f"answer to {response.request.method} exceeded the size limit",
                     expected=f"at most {self.max_body} bytes", received=f"more than {size} bytes")
             # Late only while more is to come: a body complete by its Content-Length is an answer.
@@ -397,7 +391,7 @@ class GatewayClient:
                     raise NotVerified("transport.answers", f"answer to {response.request.method}: this process "
                                       f"was stalled for {deadline.wall() - deadline.effective():.1f} s of "
                                       f"{deadline.wall():.1f} s, so the answer's timing cannot be judged")
-                transport.no_complete_answer(
+                self.checks.no_complete_answer(
                     f"answer to {response.request.method} kept streaming",
                     expected=f"a complete answer within {self.timeout:g} s (profile request_timeout)",
                     received=f"{size} bytes after {deadline.wall():.1f} s, still incomplete")
@@ -411,12 +405,12 @@ class GatewayClient:
                 try:
                     raw = decoder.decompress(raw, self.max_body + 1)
                 except zlib.error as exc:
-                    transport.no_complete_answer(
+                    self.checks.no_complete_answer(
                         f"answer to {response.request.method} is not valid {encoding}",
                         expected=f"a body encoded as its Content-Encoding ({encoding}) says",
                         received=str(exc))
                 if len(raw) > self.max_body:
-                    transport.no_complete_answer(
+                    self.checks.no_complete_answer(
                         "compressed answer inflates past the size limit",
                         expected=f"at most {self.max_body} bytes", received="a compression bomb")
         return raw

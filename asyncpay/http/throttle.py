@@ -11,6 +11,10 @@ HTTP-date; without one, 1 s doubling), and sends again only a request that is sa
 Never a read that may deliver a one-time result (``response_url``), never a POST without a
 ``RequestID``: a 429 on those goes back to the caller as it is.
 
+This module is the one home of the policy: the client's own re-sends and the merchant roles'
+throttled reads (an Overpay result read, OPP status and checkout reads) all ask a
+:class:`Throttle` how long to wait and wait through it, on the target's clock.
+
 >>> retry_after("3", attempt=0), retry_after(None, attempt=2)
 (3.0, 4.0)
 """
@@ -30,8 +34,10 @@ REQUEST_ID_HEADER = "requestid"
 FIRST_BACKOFF = 1.0
 
 
-def retry_after(value: str | None, *, attempt: int, now: float | None = None) -> float:
-    """Seconds to wait before attempt ``attempt + 1``: ``Retry-After`` if usable, else backoff.
+def retry_after(value: str | None, *, attempt: int, now: float | None = None,
+                first: float = FIRST_BACKOFF) -> float:
+    """Seconds to wait before attempt ``attempt + 1``: ``Retry-After`` if usable, else ``first``
+    seconds doubling with each attempt.
 
     ``value`` is the header (delay-seconds or an HTTP-date); ``now`` the wall clock for a date.
     """
@@ -45,7 +51,7 @@ def retry_after(value: str | None, *, attempt: int, now: float | None = None) ->
             when = None
         if when is not None and when.tzinfo is not None:
             return max(0.0, when.timestamp() - (time.time() if now is None else now))
-    return float(FIRST_BACKOFF * (2 ** attempt))
+    return float(first * (2 ** attempt))
 
 
 def repeatable(method: str, headers: Mapping[str, str] | None, *, safe_read: bool) -> bool:
@@ -67,11 +73,25 @@ class Throttle:
     max_attempts: int = 6
     pause: Callable[[float], None] = field(default=time.sleep)
 
-    def next_wait(self, value: str | None, *, attempt: int, waited: float) -> float | None:
-        """Seconds to wait before sending again, or None when the request should give up."""
+    def next_wait(self, value: str | None, *, attempt: int, waited: float,
+                  first: float = FIRST_BACKOFF) -> float | None:
+        """Seconds to wait before sending again, or None when the request should give up.
+
+        ``value`` is the answer's ``Retry-After``; ``waited`` the seconds already waited for this
+        request; ``first`` the wait without a usable ``Retry-After`` (doubling per attempt).
+        """
         if attempt + 1 >= self.max_attempts:
             return None
-        wait = retry_after(value, attempt=attempt)
+        wait = retry_after(value, attempt=attempt, first=first)
         if not math.isfinite(wait) or waited + wait > self.budget:
             return None
+        return wait
+
+    def back_off(self, value: str | None, *, attempt: int, waited: float,
+                 first: float = FIRST_BACKOFF) -> float | None:
+        """Wait (``pause``) as :meth:`next_wait` says and return the seconds waited, or None
+        without waiting when the request should give up."""
+        wait = self.next_wait(value, attempt=attempt, waited=waited, first=first)
+        if wait is not None:
+            self.pause(wait)
         return wait

@@ -1,1 +1,1 @@
-"""The pytest plugin: hooks, fixtures, the terminal view."""
+"""The pytest plugin: hooks, the session state, fixtures, the gateway registry, outcomes, the terminal view."""

@@ -29,7 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from types import TracebackType
 from typing import Generic, TypeVar
 
-from asyncpay.errors import Deferred, NotVerified
+from asyncpay.verdicts import UNSETTLED_OUTCOMES
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,7 +38,7 @@ R = TypeVar("R")
 #: sleeping thread, no connection).
 MAX_THREADS = 128
 #: Endings that say a check could not be made (yet), not that the gateway broke a rule.
-UNSETTLED = (NotVerified, Deferred)
+UNSETTLED = UNSETTLED_OUTCOMES
 
 
 class Pipeline(Generic[T, R]):

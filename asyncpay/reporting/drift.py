@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from asyncpay.schemas import contracts
 from asyncpay.errors import HarnessError
-from asyncpay.verdicts import CheckRecord
+from asyncpay.verdicts import FAILING, CheckRecord, Verdict
 
 __all__ = ["GENERATED_RULES", "SLOWER_RATIO", "SLOWER_SECONDS", "compare", "field_inventory",
            "load_baseline"]
@@ -52,7 +52,6 @@ MAX_DEPTH = 8
 #: and would drift with every random seed. The inventory leaves such checks out.
 GENERATED_RULES = frozenset({"overpay.contract", "opp.contract", "overpay.invalid-rejected"})
 
-_FAILING = frozenset({"failed", "error"})
 _REF_FILE = re.compile(r'"\$ref":\s*"([\w.-]+)\.json')
 
 Inventory = dict[str, dict[str, list[str]]]
@@ -209,9 +208,9 @@ def _check_changes(now: Mapping[str, Any], before: Mapping[str, Any]) -> dict[st
         if was == is_:
             continue
         row = {"test": test, "from": was, "to": is_, "message": check.get("message") or ""}
-        if was == "passed" and is_ in _FAILING:
+        if was == Verdict.PASSED and is_ in FAILING:
             out["regressed"].append(row)
-        elif was in _FAILING and is_ == "passed":
+        elif was in FAILING and is_ == Verdict.PASSED:
             out["fixed"].append(row)
         else:
             out["changed"].append(row)

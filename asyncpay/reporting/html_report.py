@@ -22,7 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from asyncpay.http.redaction import Redactor
-from asyncpay.verdicts import CheckRecord, Verdict
+from asyncpay.verdicts import FAILING, CheckRecord, Verdict
 
 __all__ = ["MAX_TIMELINES", "PER_CHECK", "TaskGroup", "Timeline", "render_html", "timelines"]
 
@@ -40,7 +40,6 @@ _ROW = 30
 _ROWS = 5
 _GAP = 16.0
 _CHAR = 6.6  # average glyph width of the 11 px label font: enough to keep labels apart
-_FAILING = ("failed", "error")
 _SCALE_UNIT = 0.1  # seconds: differences well below this are drawn by order, not by time
 
 _COLOURS = (  # event kind fragment → colour; the first that matches wins
@@ -162,14 +161,14 @@ def timelines(records: Iterable[CheckRecord], limit: int = MAX_TIMELINES) -> lis
     """
     groups: list[TaskGroup] = []
     budget = limit
-    for rec in sorted(records, key=lambda r: r.verdict not in _FAILING):  # stable sort
+    for rec in sorted(records, key=lambda r: r.verdict not in FAILING):  # stable sort
         by_task: dict[str, list[Mapping[str, Any]]] = {}
         for event in (rec.recording or {}).get("events") or []:
             if event.get("task"):
                 by_task.setdefault(str(event["task"]), []).append(event)
         if not by_task:
             continue
-        failing = rec.verdict in _FAILING
+        failing = rec.verdict in FAILING
         group = TaskGroup(rec.test, rec.verdict.value, [], 0)
         alike: dict[tuple[str, ...], Timeline] = {}
         for task, task_events in by_task.items():
@@ -223,7 +222,7 @@ def _failures(records: Iterable[CheckRecord], groups: list[TaskGroup]) -> list[d
     by_test = {group.test: group for group in groups}
     out = []
     for rec in records:
-        if rec.verdict not in _FAILING:
+        if rec.verdict not in FAILING:
             continue
         exchanges = (rec.recording or {}).get("exchanges") or []
         t0 = min((float(e.get("started") or 0.0) for e in exchanges), default=0.0)
@@ -265,7 +264,7 @@ def render_html(summary: Mapping[str, Any], records: list[CheckRecord], *, redac
     return page.render(
         s=summary,
         failures=failures,
-        task_groups=[g for g in groups if g.verdict not in _FAILING],
+        task_groups=[g for g in groups if g.verdict not in FAILING],
         deferred_checks=[c for c in summary["checks"] if c["verdict"] == Verdict.DEFERRED and not c["ledger"]],
         axis_y=_AXIS_Y,
         row_height=_ROW,

@@ -29,13 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from asyncpay.errors import HarnessError
-from asyncpay.verdicts import CheckRecord, Verdict
+from asyncpay.verdicts import SETTLED, CheckRecord, Verdict
 
 __all__ = ["LedgerEntry", "entries_of", "entry_id", "iso", "load", "save", "update"]
 
-#: Verdicts of a re-check that settle an entry; a re-check that was itself deferred or could not
-#: be made leaves the entry in the ledger for the next run.
-SETTLED = frozenset({Verdict.PASSED, Verdict.FAILED})
+# A re-check settles its entry when its verdict is SETTLED; a re-check that was itself deferred or
+# could not be made leaves the entry in the ledger for the next run.
 
 
 @dataclass

@@ -22,7 +22,7 @@ from typing import Any
 from asyncpay.reporting import ledger
 from asyncpay.errors import HarnessError
 from asyncpay.http.redaction import Redactor
-from asyncpay.verdicts import CheckRecord
+from asyncpay.verdicts import FAILING, CheckRecord
 
 __all__ = ["RECORDS", "main", "merge", "save_records"]
 
@@ -126,5 +126,5 @@ def main(argv: list[str] | None = None) -> int:
     for path in summary["files"]:
         sys.stdout.write(f"  {path}\n")
     # The exit code a single run of the same checks would have had.
-    broken = summary["check_totals"].get("failed", 0) + summary["check_totals"].get("error", 0)
+    broken = sum(summary["check_totals"].get(verdict, 0) for verdict in FAILING)
     return 1 if broken or (summary["run"]["strict"] and summary["unsettled"]) else 0

@@ -45,14 +45,10 @@ from asyncpay.errors import HarnessError
 from asyncpay.reporting.html_report import render_html
 from asyncpay.http.redaction import Redactor
 from asyncpay.rules import RULES
-from asyncpay.verdicts import CheckRecord, Verdict, rule_verdict
+from asyncpay.verdicts import UNSETTLED, VERDICTS, CheckRecord, Verdict, rule_verdict
 
 __all__ = ["VERDICTS", "documented_shapes", "load_records", "rule_verdicts", "write_junit", "write_reports"]
 
-#: Rule and check verdicts, most serious first (the order tables and totals use).
-VERDICTS = tuple(v.value for v in (Verdict.FAILED, Verdict.ERROR, Verdict.DEFERRED, Verdict.NOT_VERIFIED,
-                                   Verdict.PASSED))
-CHECK_VERDICTS = VERDICTS
 VERSIONED = ("python", "asyncpay", "schemathesis", "hypothesis", "httpx", "pytest")
 #: Rules that apply to every target, whichever gateways it has.
 COMMON_GATEWAYS = ("transport",)
@@ -116,7 +112,7 @@ def rule_verdicts(records: list[CheckRecord], gateways: Iterable[str]) -> dict[s
     for rule_id, rule in RULES.items():
         if rule.gateway in wanted:
             rows[rule_id] = {"gateway": rule.gateway, "text": rule.text, "source": rule.source,
-                             "verdict": "not verified", "counts": {}, "checks": 0, "tests": [],
+                             "verdict": Verdict.NOT_VERIFIED.value, "counts": {}, "checks": 0, "tests": [],
                              "messages": [], "time": 0.0, "due": None}
     for rec in records:
         for rule_id in dict.fromkeys([*rec.rules, *([rec.failed_rule] if rec.failed_rule else [])]):
@@ -204,9 +200,9 @@ def build_summary(records: list[CheckRecord], meta: Mapping[str, Any],
         "untargeted": {gateway: f"the profile has no [{gateway}] target" for gateway in untargeted},
         "versions": versions(),
         "totals": totals,
-        "unsettled": totals["deferred"] + totals["not verified"],
+        "unsettled": sum(totals[verdict] for verdict in UNSETTLED),
         "rules": rules,
-        "check_totals": _tally((c["verdict"] for c in checks), CHECK_VERDICTS),
+        "check_totals": _tally((c["verdict"] for c in checks), VERDICTS),
         "timings": {
             "checks": round(sum(c["duration"] for c in checks), 3),
             "slowest": [{"test": c["test"], "duration": c["duration"]}
@@ -232,8 +228,8 @@ def write_junit(summary: Mapping[str, Any], path: Path, redactor: Redactor) -> N
     totals = summary["check_totals"]
     suites = ET.Element("testsuites", name="asyncpay")
     suite = ET.SubElement(suites, "testsuite", name="asyncpay", tests=str(len(checks)),
-                          failures=str(totals["failed"]), errors=str(totals["error"]),
-                          skipped=str(totals["deferred"] + totals["not verified"]),
+                          failures=str(totals[Verdict.FAILED]), errors=str(totals[Verdict.ERROR]),
+                          skipped=str(sum(totals[verdict] for verdict in UNSETTLED)),
                           time=f"{summary['timings']['checks']:.3f}")
     if summary["run"]["started_iso"]:
         suite.set("timestamp", summary["run"]["started_iso"])
@@ -251,14 +247,14 @@ def write_junit(summary: Mapping[str, Any], path: Path, redactor: Redactor) -> N
         message = check["message"]
         first = message.splitlines()[0] if message else ""
         rule_id = check["failed_rule"]
-        if check["verdict"] == "failed":
+        if check["verdict"] == Verdict.FAILED:
             documented = f"Rule: {rule_id} — {RULES[rule_id].text}\n" if rule_id in RULES else ""
-            el = ET.SubElement(case, "failure", message=clean(first), type=rule_id or "failed")
+            el = ET.SubElement(case, "failure", message=clean(first), type=rule_id or Verdict.FAILED.value)
             el.text = clean(documented + message)
-        elif check["verdict"] == "error":
+        elif check["verdict"] == Verdict.ERROR:
             el = ET.SubElement(case, "error", message=clean(first[:200]), type="error")
             el.text = clean(message)
-        elif check["verdict"] in ("deferred", "not verified"):
+        elif check["verdict"] in UNSETTLED:
             due = f" (due {check['due_iso']})" if check["due_iso"] else ""
             ET.SubElement(case, "skipped", message=clean(f"{check['verdict']}{due}: {first}"))
     ET.indent(suites)

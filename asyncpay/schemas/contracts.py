@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 from urllib.parse import urldefrag, urljoin, urlsplit
 from urllib.request import url2pathname
 
@@ -176,12 +176,25 @@ def check(name: str, instance: Any, *, rule: str, what: str) -> None:
     asyncpay.errors.ContractViolation: [overpay.task-answer] the POST answer does not conform to contract overpay/task
     ...
     """
+    found = validate(name, instance)
+    if found:
+        refuse(name, instance, found, rule=rule, what=what)
+
+
+def validate(name: str, instance: Any) -> list[str]:
+    """:func:`problems` of ``instance`` under contract ``name``; when there are none, the shape is
+    noted as seen and validated in the current test's recording (contract coverage)."""
     found = problems(name, instance)
     if not found:
         recording = current_recording()
         if recording is not None:
-            recording.shape(name)  # contract coverage: this shape was seen and validated
-        return
+            recording.shape(name)
+    return found
+
+
+def refuse(name: str, instance: Any, found: list[str], *, rule: str, what: str) -> NoReturn:
+    """Raise the :class:`ContractViolation` of ``rule`` for ``instance``, whose ``problems`` under
+    contract ``name`` are ``found`` (non-empty): for a caller that has validated it already."""
     shown = "; ".join(found[:3])
     if len(found) > 3:
         shown += f"; and {len(found) - 3} more"

@@ -82,9 +82,9 @@ def suite_cases(items: Iterable[Any]) -> list[GeneratedCases]:
 
 def generated_cases(gateway: Literal["overpay", "opp"], *, method: str, path_regex: str,
                     per_operation: bool = False, explicit: Iterable[Any] = ()) -> GeneratedCases:
-    """Cases of the ``gateway``'s operations that ``method`` and ``path_regex`` select (see
-    :func:`case_strategy`): one a batch, or one per operation with ``per_operation``; the
-    ``explicit`` cases (:func:`explicit_case`) are checked on every run as well.
+    """Cases of the ``gateway``'s operations that ``method`` and ``path_regex`` select (positive
+    and negative data, and the documented examples): one a batch, or one per operation with
+    ``per_operation``; the ``explicit`` cases (:func:`explicit_case`) are checked on every run as well.
 
     The OpenAPI document is loaded when the cases are first drawn, not at import: against a
     real-time gateway that happens in the drawing process, and this one never loads it.
@@ -105,17 +105,10 @@ def explicit_case(method: str, path: str, body: Any, *, negative: bool = True,
                      media_type=media_type, negative=negative)
 
 
-def case_strategy(schema: Any) -> st.SearchStrategy[Any]:
-    """Cases of every operation in ``schema``: positive and negative data, and the documented examples.
-
-    Built when first drawn from, not when a suite module is imported: the documented examples
-    are expanded by drawing (a fraction of a second per operation), which then happens inside the
-    test (or the drawing process), not before any test can start.
-    """
-    return st.deferred(lambda: _cases(schema))
-
-
 def _cases(schema: Any) -> st.SearchStrategy[Any]:
+    """Cases of every operation in ``schema``, built when first drawn from (``st.deferred``): the
+    documented examples are expanded by drawing, inside the test or the drawing process, never
+    before any test can start."""
     operations = [result.ok() for result in schema.get_all_operations()]
     drawn = [op.as_strategy(generation_mode=mode) for op in operations
              for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]

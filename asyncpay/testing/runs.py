@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from asyncpay.verdicts import Verdict
 from asyncpay.wire.testdata import MOCK_ENTITY_ID, MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN, MOCK_WEBHOOK_SECRET
 
 #: The mock's credentials, as a profile names them (``*_env`` keys) and the run's environment holds them.
@@ -101,7 +102,7 @@ class SuiteRun:
         return list(self.summary()["checks"])
 
     def failed_rules(self) -> set[str]:
-        return {c["failed_rule"] for c in self.checks() if c["verdict"] == "failed"}
+        return {c["failed_rule"] for c in self.checks() if c["verdict"] == Verdict.FAILED}
 
     def reports_size(self) -> int:
         return sum(path.stat().st_size for path in self.reports.rglob("*") if path.is_file())

@@ -28,6 +28,7 @@ from asyncpay.mock import FAULTS, VARIANTS
 from asyncpay.rules import RULES
 from asyncpay.testing.mock_process import MockProcess
 from asyncpay.testing.runs import run_suites
+from asyncpay.verdicts import FAILING, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUEST_TIMEOUT = 1.0  # the mock answers in milliseconds; a hanging fault should cost little
@@ -121,8 +122,8 @@ def run_one(fault: str | None, *, paths: tuple[str, ...] = ("suites",), timeout:
         failures: list[str] = []
         if (run.reports / "summary.json").is_file():
             summary = run.summary()
-            failed_rules = sorted(r for r, row in summary["rules"].items() if row["verdict"] in ("failed", "error"))
-            bad = [c for c in summary["checks"] if c["verdict"] in ("failed", "error")]
+            failed_rules = sorted(r for r, row in summary["rules"].items() if row["verdict"] in FAILING)
+            bad = [c for c in summary["checks"] if c["verdict"] in FAILING]
             failed_checks = sorted(c["test"].split("::", 1)[-1] for c in bad)
             failures = sorted({f"{c.get('failed_rule') or c['verdict']}: {_first_line(c.get('message'))}"
                                for c in bad})
@@ -191,7 +192,7 @@ def table(rows: list[Row]) -> str:
         lines.append(f"{'variant (takes a freedom)':<32} {'hypothesis':<11} {'verdict':<11} {'secs':>5}  "
                      "failing rules")
         for row in variants:
-            verdict = "passed" if row.clean_pass else "FALSE ALARM"
+            verdict = Verdict.PASSED.value if row.clean_pass else "FALSE ALARM"
             lines.append(f"{row.name:<32} {row.hypothesis_profile:<11} {verdict:<11} {row.seconds:5.1f}  "
                          f"{', '.join(row.failed_rules) or ('-' if row.clean_pass else f'exit {row.exit_code}')}")
         passed = sum(r.clean_pass for r in variants)

@@ -2,6 +2,8 @@
 
 ``python -m asyncpay.tools.rulemap`` prints it; a rule without a
 check function, a source URL or a suite test is listed as a gap and the command exits 1.
+``--markdown`` prints the rule table of ``suites/README.md`` instead, and ``--write-readme``
+puts it there (between the ``rules:start`` / ``rules:end`` markers; a test compares them).
 
 >>> rows = rule_map()
 >>> rows["overpay.unknown-404"]["checks"]
@@ -11,6 +13,7 @@ check function, a source URL or a suite test is listed as a gap and the command 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +56,46 @@ def rule_map(root: Path = SUITES) -> dict[str, dict[str, Any]]:
     }
 
 
-def main() -> int:
+#: The markers around the generated rule table in suites/README.md.
+TABLE_START, TABLE_END = "<!-- rules:start (python -m asyncpay.tools.rulemap --write-readme) -->", "<!-- rules:end -->"
+TRANSPORT_TESTS = "every test that talks to a gateway"
+
+
+def markdown(root: Path = SUITES) -> str:
+    """The rule table of suites/README.md: every rule of ``rules.py`` → the suite files that check it."""
+    lines = ["| rule | suite tests |", "|---|---|"]
+    for rule_id, row in rule_map(root).items():
+        if RULES[rule_id].gateway == "transport":
+            where = TRANSPORT_TESTS
+        else:
+            files = dict.fromkeys(test.split("::", 1)[0].removeprefix("suites/") for test in row["tests"])
+            where = ", ".join(f"`{name}`" for name in sorted(files)) or "MISSING: no suite test"
+        lines.append(f"| `{rule_id}` | {where} |")
+    return "\n".join(lines) + "\n"
+
+
+def readme_table(text: str) -> str:
+    """The generated block of a suites/README.md text (ValueError without the markers)."""
+    start, end = text.index(TABLE_START) + len(TABLE_START), text.index(TABLE_END)
+    return text[start:end].strip("\n") + "\n"
+
+
+def write_readme(root: Path = SUITES) -> None:
+    """Replace the generated block of ``root``/README.md with :func:`markdown`."""
+    path = root / "README.md"
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index(TABLE_START) + len(TABLE_START), text.index(TABLE_END)
+    path.write_text(text[:start] + "\n" + markdown(root) + text[end:], encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if "--markdown" in args:
+        print(markdown(), end="")
+        return 0
+    if "--write-readme" in args:
+        write_readme()
+        return 0
     rows = rule_map()
     gaps = 0
     for rule_id, row in rows.items():

@@ -1,1 +1,1 @@
-"""Time: the target's clock, deadlines, polling, the notification receiver, progress."""
+"""Time: the target's clock, deadlines and the watchdog that enforces them, polling, the receiver, progress."""

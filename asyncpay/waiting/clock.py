@@ -9,12 +9,14 @@ time, and the clock knows how.
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
 from asyncpay.waiting import progress
 from asyncpay.errors import HarnessError
+from asyncpay.waiting.deadline import Deadline
+from asyncpay.waiting.watchdog import cut_at
 
 CONTROL_PATH = "/_asyncpay/clock"
 
@@ -57,10 +59,13 @@ class VirtualClock:
     virtual = True
 
     def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+        self.timeout = timeout
+        # A connection per call: the watchdog bounds each call by cutting the socket it opened.
         self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout,
-                                  follow_redirects=False, trust_env=False)
+                                  follow_redirects=False, trust_env=False,
+                                  limits=httpx.Limits(max_keepalive_connections=0))
         try:
-            answer = self._http.get(CONTROL_PATH)
+            answer = self._call("GET", CONTROL_PATH)
             answer.raise_for_status()
             data = answer.json()
         except (httpx.HTTPError, ValueError) as exc:
@@ -78,12 +83,17 @@ class VirtualClock:
     def advance(self, seconds: float) -> None:
         if seconds <= 0:
             return
-        answer = self._http.post(CONTROL_PATH + "/advance", json={"seconds": seconds})
+        answer = self._call("POST", CONTROL_PATH + "/advance", json={"seconds": seconds})
         answer.raise_for_status()
         self._now = float(answer.json()["now"])
 
     def can_wait(self, seconds: float) -> bool:
         return True
+
+    def _call(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """One control call, bounded as every exchange is (:mod:`asyncpay.waiting.watchdog`)."""
+        with cut_at(Deadline(self.timeout)) as cut:
+            return self._http.request(method, path, extensions={"trace": cut.trace}, **options)
 
     def close(self) -> None:
         self._http.close()

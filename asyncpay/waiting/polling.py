@@ -35,7 +35,8 @@ from typing import NoReturn, TypeVar
 from asyncpay.waiting import progress
 from asyncpay.waiting.clock import TargetClock
 from asyncpay.errors import NotVerified
-from asyncpay.waiting.stall import Deadline
+from asyncpay.waiting.deadline import Deadline
+from asyncpay.waiting import stall
 
 T = TypeVar("T")
 
@@ -108,7 +109,7 @@ def await_delivery(
     if not clock.virtual:
         # The receiver runs in this process: while the harness itself could not run (asyncpay.waiting.stall)
         # a delivery may sit unread in the socket, so those moments do not count against the gateway.
-        deadline = Deadline(timeout)
+        deadline = Deadline(timeout, stalls=stall.stalled)
         with progress.waiting(describe, kind="notification", deadline=time.monotonic() + timeout):
             while (left := deadline.remaining()) > 0:
                 try:

@@ -23,11 +23,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-import random
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from asyncpay.gateways.randomness import RANDOM
 from asyncpay.schemas import contracts
 from asyncpay.checks import checkout as checks
 from asyncpay.checks import opp as opp_checks
@@ -87,7 +87,6 @@ class CheckoutMerchant:
 
     opp: OppMerchant
     _last_read: dict[str, float] = field(default_factory=dict)
-    _reads: dict[str, list[float]] = field(default_factory=dict)  # checkout id → read times
 
     @property
     def target(self) -> OppTarget:
@@ -119,7 +118,7 @@ class CheckoutMerchant:
         """A valid POST /v1/checkouts form with a run-unique merchantTransactionId."""
         worker = os.environ.get("PYTEST_XDIST_WORKER", "gw")
         return {"entityId": self.target.entity_id,
-                "amount": f"{random.randint(1, 9999)}.{random.randint(0, 99):02d}",
+                "amount": f"{RANDOM.randint(1, 9999)}.{RANDOM.randint(0, 99):02d}",
                 "currency": "EUR", "paymentType": "DB",
                 "merchantTransactionId": f"asyncpay-{self.opp.run_id}-{worker}-c{next(_counter)}-{label}"[:255],
                 **fields}
@@ -262,39 +261,35 @@ class CheckoutMerchant:
 
         Reads of one checkout are spaced by ``checkout_read_interval`` (payments by
         ``status_read_interval``); a throttled answer is checked and, with ``back_off``, waited
-        out (Retry-After, else 60/9 s, growing), as long as the profile's ``max_wait`` allows.
+        out (Retry-After, else 60/9 s, doubling: :mod:`asyncpay.http.throttle`), as long as the
+        profile's ``max_wait`` allows.
         """
         checks.resource_path_relative(resource_path, "resourcePath")
         if resource_path != checkout.resource_path:
             return self.opp.read_status(resource_path, token=token, entity=entity, label=label)
         timing = self.target.timing
         answer: Answer | None = None
+        waited = 0.0
         for attempt in range(6):
             last = self._last_read.get(resource_path)
             if last is not None and timing.checkout_read_interval:
                 self.clock.advance(last + timing.checkout_read_interval - self.clock.now())
             self._last_read[resource_path] = self.clock.now()
-            self._reads.setdefault(checkout.id, []).append(self.clock.now())
             answer = self.client.send("GET", resource_path, rule="opp.resource-path", what="resourcePath",
                                       params={"entityId": self.target.entity_id} if entity else None,
                                       authenticated=token, label=label, task=checkout.id)
             if not checks.throttle_answer(answer) or not token or not back_off:
                 return answer
             self.recording.event(checkout.id, "throttled", f"HTTP 429 on read {attempt + 1}", self.clock.now())
-            retry_after = answer.headers.get("retry-after", "")
-            wait = float(retry_after) if retry_after.isdigit() else max(timing.checkout_read_interval,
-                                                                         60.0 / DOCUMENTED_READS_PER_MINUTE)
-            if not self.clock.can_wait(wait * (attempt + 1)):
+            wait = self.client.throttle.back_off(
+                answer.headers.get("retry-after"), attempt=attempt, waited=waited,
+                first=max(timing.checkout_read_interval, 60.0 / DOCUMENTED_READS_PER_MINUTE))
+            if wait is None:
                 break
-            self.clock.advance(wait * (attempt + 1))
+            waited += wait
         raise ContractViolation("opp.checkout-throttle", f"status reads of checkout {checkout.id} stayed throttled",
                                 expected="a status answer after polite, spaced reads",
                                 received=answer.summary() if answer is not None else None)
-
-    def reads_within(self, checkout: Checkout, seconds: float) -> int:
-        """How many status reads of ``checkout`` we made in the last ``seconds`` (target clock)."""
-        since = self.clock.now() - seconds
-        return sum(1 for at in self._reads.get(checkout.id, []) if at > since)
 
     def status(self, checkout: Checkout, resource_path: str) -> dict[str, Any]:
         """Read a paid checkout's payment from ``resource_path`` and check it (``opp.checkout-status``)."""

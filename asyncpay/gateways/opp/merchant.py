@@ -17,14 +17,18 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-import random
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from asyncpay.gateways.randomness import RANDOM
 from asyncpay.schemas import contracts
 from asyncpay.checks import opp as checks
+from asyncpay.checks import transport
 from asyncpay.http.client import Answer, GatewayClient, bearer
+from asyncpay.http.throttle import Throttle
 from asyncpay.waiting.clock import TargetClock
 from asyncpay.waiting.polling import await_delivery
 from asyncpay.config.profile import OppTarget
@@ -32,9 +36,8 @@ from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 
 THROTTLED = "800.120.100"
 _counter = itertools.count(1)
-#: Amounts and ids the harness picks: its own generator, so it never moves the global random
-#: state that Hypothesis watches while it draws examples in another thread.
-_RANDOM = random.Random()
+#: Amounts and ids the harness picks (asyncpay.gateways.randomness).
+_RANDOM = RANDOM
 
 
 @dataclass
@@ -134,6 +137,7 @@ class OppMerchant:
                     label: str = "status read") -> Answer:
         """GET {server}{resourcePath}?entityId=…, spaced per the profile and backing off on 429."""
         timing = self.target.timing
+        waited = 0.0
         for attempt in range(6):
             with self._lock:
                 last = self._last_read.get(resource_path)
@@ -149,11 +153,11 @@ class OppMerchant:
             throttled = answer.status_code == 429 or (body.get("result") or {}).get("code") == THROTTLED
             if not throttled or not token:
                 return answer
-            retry_after = answer.headers.get("retry-after", "")
-            wait = float(retry_after) if retry_after.isdigit() else max(timing.status_read_interval, 30.0)
-            if not self.clock.can_wait(wait):
+            wait = self.client.throttle.back_off(answer.headers.get("retry-after"), attempt=attempt, waited=waited,
+                                                 first=max(timing.status_read_interval, 30.0))
+            if wait is None:
                 break
-            self.clock.advance(wait * (attempt + 1))
+            waited += wait
         checks.status_not_throttled_forever(resource_path, answer)
 
     def status(self, payment: Payment, resource_path: str) -> dict[str, Any]:
@@ -220,8 +224,12 @@ def _no_news(describe: str, timeout: float, arrived: object) -> NoReturn:
     raise _NoNews(describe)
 
 
-def make_client(target: OppTarget, redactor: Any, **kwargs: Any) -> GatewayClient:
+def make_client(target: OppTarget, redactor: Any, *, pause: Callable[[float], None] = time.sleep,
+                **kwargs: Any) -> GatewayClient:
+    """The OPP client for ``target``; ``pause`` waits out a 429 (pass the target clock's
+    ``advance``: on a virtual clock, time moves on instead of sleeping)."""
     for secret in target.secrets:
         redactor.add(secret)
     return GatewayClient(target.base_url, auth=bearer(target.token), timeout=target.timing.request_timeout,
-                         redactor=redactor, origin_rule="opp.resource-path", **kwargs)
+                         redactor=redactor, origin_rule="opp.resource-path", checks=transport,
+                         throttle=Throttle(budget=target.timing.max_wait, pause=pause), **kwargs)

@@ -76,10 +76,6 @@ class Task:
     #: whether the request met the documented request formats (generated negative data does not)
     documented: bool = True
 
-    @property
-    def short(self) -> str:
-        return self.request_id if len(self.request_id) <= 12 else self.request_id[:8] + "…"
-
 
 def classify(answer: Answer) -> AnswerKind:
     if answer.status_code == 429:

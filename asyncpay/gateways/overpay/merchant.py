@@ -15,18 +15,19 @@ import copy
 import datetime as dt
 import itertools
 import os
-import random
 import re
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from asyncpay.gateways.randomness import RANDOM
 from asyncpay.schemas import api_versions, contracts
 
-from asyncpay.http import throttle
 from asyncpay.checks import overpay as checks
+from asyncpay.checks import transport
 from asyncpay.http.client import Answer, GatewayClient, basic
 from asyncpay.waiting.clock import TargetClock
 from asyncpay.errors import NotVerified
@@ -43,9 +44,8 @@ THROTTLED_READS = 4
 REQUEST_ID = "RequestID"
 
 _counter = itertools.count(1)
-#: Amounts and ids the harness picks: its own generator, so it never moves the global random
-#: state that Hypothesis watches while it draws examples in another thread.
-_RANDOM = random.Random()
+#: Amounts and ids the harness picks (asyncpay.gateways.randomness).
+_RANDOM = RANDOM
 
 
 def unique_tracking_id(run_id: str, label: str) -> str:
@@ -90,10 +90,6 @@ class OverpayMerchant:
     run_id: str
     models: dict[str, TaskModel] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def __post_init__(self) -> None:
-        # A 429 back-off waits on the target's clock: on a virtual clock, time moves on instead.
-        self.client.throttle.pause = self.clock.advance
 
     @property
     def recording(self) -> Recording:
@@ -144,8 +140,7 @@ class OverpayMerchant:
                 f"result (no documented test trigger); add [overpay.outcomes.{outcome.value}]")
         return fields
 
-    def request_body(self, outcome: Outcome, label: str, extra: dict[str, Any] | None = None,
-                     operation: str = "payments") -> dict[str, Any]:
+    def request_body(self, outcome: Outcome, label: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         tracking_id = unique_tracking_id(self.run_id, label)
         body = base_payment(tracking_id, _RANDOM.randint(100, 99_999))
         body = deep_merge(body, self.trigger(outcome) if outcome is not Outcome.ANY else {})
@@ -155,7 +150,7 @@ class OverpayMerchant:
     def create(self, outcome: Outcome, *, operation: str = "payments", label: str = "task",
                extra: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
                headers: dict[str, str] | None = None) -> Task:
-        request = body if body is not None else self.request_body(outcome, label, extra, operation)
+        request = body if body is not None else self.request_body(outcome, label, extra)
         sent_at = self.clock.now()
         answer = self.post(f"/async/transactions/{operation}", json_body={"request": request}, headers=headers,
                            label=f"create {label}")
@@ -188,6 +183,7 @@ class OverpayMerchant:
         gateway asks for (``Retry-After``), a few times at most; only then is THROTTLED returned.
         """
         url = task.status_url if which == "status" else task.response_url
+        waited = 0.0
         for attempt in range(THROTTLED_READS):
             answer = self.client.send("GET", url, rule="overpay.urls-on-gateway", what=f"{which}_url",
                                       label=f"{which} {task.label}", task=task.request_id,
@@ -198,11 +194,10 @@ class OverpayMerchant:
             if kind is not AnswerKind.THROTTLED:
                 break
             # Documented: on 429 back off and retry. The wait the gateway asks for, within bounds.
-            wait = min(throttle.retry_after(answer.headers.get("retry-after"), attempt=attempt),
-                       self.target.timing.max_wait)
-            if not self.clock.can_wait(wait):
+            wait = self.client.throttle.back_off(answer.headers.get("retry-after"), attempt=attempt, waited=waited)
+            if wait is None:
                 break
-            self.clock.advance(wait)
+            waited += wait
         if kind in (AnswerKind.RESULT, AnswerKind.ERROR):
             self._note_result_shape(answer)
         return kind, answer
@@ -318,11 +313,14 @@ class OverpayMerchant:
         return answer
 
 
-def make_client(target: OverpayTarget, redactor: Any, **kwargs: Any) -> GatewayClient:
+def make_client(target: OverpayTarget, redactor: Any, *, pause: Callable[[float], None] = time.sleep,
+                **kwargs: Any) -> GatewayClient:
+    """The Overpay client for ``target``; ``pause`` waits out a 429 (pass the target clock's
+    ``advance``: on a virtual clock, time moves on instead of sleeping)."""
     redactor.add(target.secret_key)
     redactor.add_basic(target.shop_id, target.secret_key)
     return GatewayClient(target.base_url, auth=basic(target.shop_id, target.secret_key),
                          timeout=target.timing.request_timeout, redactor=redactor,
-                         origin_rule="overpay.urls-on-gateway",
+                         origin_rule="overpay.urls-on-gateway", checks=transport,
                          headers=api_versions.headers(target.api_version),
-                         throttle=Throttle(budget=target.timing.max_wait), **kwargs)
+                         throttle=Throttle(budget=target.timing.max_wait, pause=pause), **kwargs)

@@ -23,12 +23,13 @@ asyncpay.errors.HarnessError: overpay gateway http://127.0.0.1:.../ cannot be re
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import httpx
 
 from asyncpay.errors import HarnessError
+from asyncpay.waiting.deadline import Deadline
+from asyncpay.waiting.watchdog import cut_at
 from asyncpay.config.profile import Profile
 
 __all__ = ["check_reachable", "origin", "problem"]
@@ -69,11 +70,19 @@ def problem(url: str, timeout: float) -> str | None:
         stages.append(event)
 
     client = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False,
+                          limits=httpx.Limits(max_keepalive_connections=0),
                           headers={"User-Agent": "asyncpay reachability check"})
 
-    def probe() -> None:
+    # A gateway that drips its headers forever would hold a plain request forever: the watchdog
+    # cuts it at the deadline, as it does every exchange. Past the deadline an opened connection
+    # counts as an answer, an unopened one as a timeout.
+    with client, cut_at(Deadline(min(timeout, _MAX_WAIT) + 1.0)) as cut:
+        def traced(event: str, info: dict[str, Any]) -> None:
+            trace(event, info)
+            cut.trace(event, info)
+
         try:
-            client.get(origin(url), extensions={"trace": trace})
+            client.get(origin(url), extensions={"trace": traced})
             outcome["answered"] = True
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
             outcome["error"] = exc
@@ -81,13 +90,6 @@ def problem(url: str, timeout: float) -> str | None:
             outcome["answered"] = True  # connected; what it sent is for the suites to judge
         except Exception as exc:  # the check must explain, never crash the run
             outcome["error"] = exc
-
-    # A gateway that drips its headers forever would hold a plain request forever: past the
-    # deadline an opened connection counts as an answer, an unopened one as a timeout.
-    worker = threading.Thread(target=probe, name="asyncpay-reachability", daemon=True)
-    worker.start()
-    worker.join(min(timeout, _MAX_WAIT) + 1.0)
-    client.close()
     if "error" in outcome:
         return _reason(outcome["error"])
     if outcome.get("answered") or established in stages:

@@ -1,15 +1,18 @@
-"""One thread per process that fires callbacks when their deadlines pass.
+"""One thread per process that fires callbacks when their deadlines pass; the one bound on an
+HTTP exchange (:class:`CutAtDeadline`).
 
+Every exchange the harness makes (the gateway client's, the reachability probe's, the virtual
+clock's control calls) is bounded the same way: its sockets are cut when its deadline passes.
 The client bounds every exchange with a deadline (httpx bounds each socket read, not the
 exchange: a gateway dripping its headers a byte at a time would hold a read for hours). A
 thread per exchange to enforce it costs a thread start and a context switch on every request,
 hundreds of times a second; one watchdog thread with a heap of deadlines costs a heap push.
 
-A deadline here is a :class:`asyncpay.waiting.stall.Deadline`: when its time comes the watchdog asks it
+A deadline here is a :class:`asyncpay.waiting.deadline.Deadline`: when its time comes the watchdog asks it
 what is left, so a deadline pushed back by the harness's own stalls is re-armed, not fired.
 
 >>> import threading
->>> from asyncpay.waiting.stall import Deadline
+>>> from asyncpay.waiting.deadline import Deadline
 >>> fired = threading.Event()
 >>> watch = WATCHDOG.watch(Deadline(0.05), fired.set)
 >>> fired.wait(timeout=30)                     # fired once 0.05 s had passed
@@ -27,10 +30,12 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import socket
 import threading
 import time
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
 
 #: Deadlines closer than this (seconds) are due: the watchdog fires instead of re-arming.
 RESOLUTION = 0.005
@@ -125,3 +130,52 @@ class Watchdog:
 
 #: The process's watchdog.
 WATCHDOG = Watchdog()
+
+
+class CutAtDeadline:
+    """The sockets one httpx exchange opens, shut down when ``deadline`` passes (the watchdog
+    calls :meth:`expire`), so a read blocked on a peer that drips or stalls ends at once.
+
+    Pass :meth:`trace` as the request's ``trace`` extension; the exchange must open its own
+    connection (no kept-alive one), or there is no socket to cut. ``expired`` says it fired;
+    :meth:`cancel` once the exchange is over.
+    """
+
+    def __init__(self, deadline: _Deadline) -> None:
+        self.sockets: list[socket.socket] = []
+        self.expired = threading.Event()
+        self._watch = WATCHDOG.watch(deadline, self.expire)
+
+    def cancel(self) -> None:
+        self._watch.cancel()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.complete":
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if sock is not None:
+                self.sockets.append(sock)
+
+    def expire(self) -> None:
+        self.expired.set()
+        for sock in self.sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+@contextmanager
+def cut_at(deadline: _Deadline) -> Iterator[CutAtDeadline]:
+    """Bound the exchange made inside the block by ``deadline``: its sockets are cut when it passes.
+
+    >>> import httpx
+    >>> from asyncpay.waiting.deadline import Deadline
+    >>> with cut_at(Deadline(5.0)) as cut:  # doctest: +SKIP
+    ...     httpx.get(url, extensions={"trace": cut.trace})
+    """
+    cut = CutAtDeadline(deadline)
+    try:
+        yield cut
+    finally:
+        cut.cancel()

@@ -1,0 +1,79 @@
+"""From a finished test to a check record: which rules it checked, its verdict, its evidence.
+
+A test names its rules with ``@pytest.mark.rule(...)``; any test that talked to a gateway also
+checked the transport rules. The record carries the redacted message and the test's recording.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+import pytest
+
+from asyncpay.errors import ContractViolation
+from asyncpay.http.recording import Recording
+from asyncpay.pytest.session import session_of
+from asyncpay.verdicts import UNSETTLED_OUTCOMES, CheckRecord, Verdict, failed_rule_of
+
+#: set on a test item that checked a ledger entry: the entry's id, so the ledger drops it
+RESOLVES = pytest.StashKey[str]()
+#: the exchanges of one test item
+ITEM_RECORDING = pytest.StashKey[Recording]()
+
+#: Every exchange is held to these (the gateways hand them to each client), so any check that
+#: talked to a gateway checks them.
+TRANSPORT_RULES = ("transport.answers", "transport.json-content-type", "transport.no-redirect")
+
+
+def recording_of(item: pytest.Item) -> Recording:
+    """The recording of ``item``'s exchanges, made on first use."""
+    rec = item.stash.get(ITEM_RECORDING, None)
+    if rec is None:
+        rec = item.stash[ITEM_RECORDING] = Recording()
+    return rec
+
+
+def rules_of(item: pytest.Item) -> list[str]:
+    """The rule ids of ``item``'s ``rule`` markers, in order."""
+    rules: list[str] = []
+    for mark in item.iter_markers("rule"):
+        rules.extend(mark.args)
+    return rules
+
+
+def record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | None) -> None:
+    """Append ``item``'s check record to the session (nothing for a test that names no rule)."""
+    rules = rules_of(item)
+    if not rules:
+        return
+    rec = item.stash.get(ITEM_RECORDING, None)
+    if rec is not None and rec.exchanges:
+        rules = rules + [r for r in TRANSPORT_RULES if r not in rules]
+    verdict = Verdict.from_outcome(exc, passed=report.passed)
+    if verdict is Verdict.NOT_VERIFIED and exc is None:
+        message = str(report.longrepr)  # skipped by pytest itself (a skip mark, a missing fixture)
+    elif isinstance(exc, UNSETTLED_OUTCOMES):
+        message = exc.reason
+    elif isinstance(exc, ContractViolation):
+        message = str(exc)
+    elif exc is not None:
+        message = str(report.longrepr) if verdict is Verdict.FAILED else \
+            "".join(traceback.format_exception_only(type(exc), exc))
+    else:
+        message = ""
+    state = session_of(item.config)
+    # A failure's longrepr was redacted when its report was made (pytest_runtest_makereport):
+    # every other message is redacted here, each once.
+    from_failed_report = exc is not None and verdict is Verdict.FAILED and not isinstance(exc, ContractViolation)
+    state.records.append(CheckRecord(
+        test=item.nodeid,
+        rules=rules,
+        verdict=verdict,
+        failed_rule=failed_rule_of(exc, rules) if verdict is not Verdict.PASSED else None,
+        message=message if from_failed_report else state.redactor.text(message),
+        duration=report.duration,
+        due=getattr(exc, "due", None),
+        ledger=getattr(exc, "data", None) or None,
+        resolves=item.stash.get(RESOLVES, None),
+        recording=rec.to_dict() if rec is not None else None,
+    ))
