@@ -264,7 +264,7 @@ class OverpayApi:
     def _with_basic_auth(self, handler: Handler) -> Handler:
         async def guarded(request: Request) -> Response:
             response = self._refuse(request) or self._throttle(request) or await handler(request)
-            if self.faults.on("api-version-ignored"):
+            if self.faults.on("api-version-ignored") or self.variants.on("v2-only"):
                 return response
             return overpay_v3.answer_for(request, response)  # v3 when X-API-Version: 3
         return guarded
