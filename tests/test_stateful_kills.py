@@ -10,7 +10,7 @@ LIFECYCLE_FAULTS = [
     "completed-without-response-url", "stuck-processing", "completed-goes-back",
     "result-amount-mismatch", "result-tracking-id-mismatch", "result-missing-uid",
     "result-vanishes-after-read", "result-changes", "unknown-with-200", "unknown-wrong-request-id",
-    "result-never-expires", "retention-from-completion", "retention-too-short",
+    "result-never-expires", "retention-from-completion", "expires-early",
     "error-returned-twice", "error-never-returned", "status-read-consumes-error",
     "task-failure-twice",
 ]

@@ -213,7 +213,7 @@ class OverpayApi:
         start, kept = task.created_at, self.rt.config.retention
         if self.faults.on("retention-from-completion") and task.completed_at is not None:
             start = task.completed_at
-        if self.faults.on("retention-too-short") and task.result_status == 200:
+        if self.faults.on("expires-early") and task.result_status == 200:
             kept /= 2  # the fault shortens what the rule is about: 200 results
         return self.rt.clock.now() >= start + kept
 
