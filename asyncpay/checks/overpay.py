@@ -15,7 +15,7 @@ from asyncpay.schemas import contracts
 from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.checks import check
 from asyncpay.checks.api_version import answer_in_version
-from asyncpay.errors import ContractViolation
+from asyncpay.errors import ContractViolation, NotVerified
 
 if TYPE_CHECKING:
     from asyncpay.http.client import Answer, GatewayClient
@@ -46,6 +46,26 @@ def task_answer(answer: Answer, operation: str, *, api_version: int = 2) -> dict
     answer_in_version(answer.json, api_version=api_version, kind="task", rule="overpay.task-answer",
                       what=f"answer to POST /async/transactions/{operation}")
     return dict(answer.json)
+
+
+def says_processing(answer: Answer) -> bool:
+    """Whether the answer is a task's ``{status: processing}`` (any HTTP code)."""
+    return isinstance(answer.json, dict) and answer.json.get("status") == "processing"
+
+
+def says_unknown(answer: Answer) -> bool:
+    """Whether the answer says the task is not (or no longer) there: ``{status: unknown}``, or a
+    bare 404 that is not an error body (the shape itself is :func:`unknown_404`'s to judge)."""
+    body = answer.json
+    if isinstance(body, dict) and isinstance(body.get("status"), str):
+        return body["status"] == "unknown"
+    return answer.status_code == 404 and not (isinstance(body, dict) and ("message" in body or "response" in body))
+
+
+def says_completed(answer: Answer) -> bool:
+    """Whether the answer is the status URL's ``{status: completed}`` (not the result itself)."""
+    body = answer.json
+    return isinstance(body, dict) and body.get("status") == "completed" and "transaction" not in body
 
 
 def _processing(answer: Answer, request_id: str, rule: str, where: str) -> None:
@@ -98,11 +118,13 @@ def result_processing(answer: Answer, request_id: str, where: str) -> None:
 
 
 @check("overpay.result-shape")
-def result_is_a_result(answer: Answer, where: str) -> None:
-    """response_url answers the result (or processing/unknown), never a {status: completed}."""
-    raise ContractViolation("overpay.result-shape", f"{where} answered a status instead of the result",
-                            expected="the standard response ({transaction}) or a one-time error",
-                            received=answer.summary())
+def result_is_a_result(answer: Answer, url: str, where: str) -> None:
+    """response_url (``url="result"``) answers the result (or processing/unknown), never a
+    {status: completed}; status_url (``url="status"``) may say completed."""
+    if url == "result" and says_completed(answer):
+        raise ContractViolation("overpay.result-shape", f"{where} answered a status instead of the result",
+                                expected="the standard response ({transaction}) or a one-time error",
+                                received=answer.summary())
 
 
 def without_echoes(body: Any) -> Any:
@@ -141,13 +163,19 @@ def result_matches_request(transaction: Mapping[str, Any], request: Mapping[str,
                                 expected=expected, received=received)
 
 
+#: The triggers of a valid request: each must get a transaction, never an error.
+VALID_OUTCOMES = frozenset({"successful", "failed", "incomplete"})
+
+
 @check("overpay.result-matches-request")
 def valid_request_not_refused(outcome: str, answer: Answer, where: str) -> None:
-    """A valid request (a successful, failed or 3-D Secure trigger) gets a transaction, not an error."""
-    raise ContractViolation("overpay.result-matches-request",
-                            f"{where} answered an error to a valid request ({outcome} trigger)",
-                            expected="HTTP 200 with the standard response {transaction: ...}",
-                            received=answer.summary())
+    """A valid request (a successful, failed or 3-D Secure trigger: ``outcome``) gets a
+    transaction, not an error: a non-200 result for it breaks the rule."""
+    if outcome in VALID_OUTCOMES and answer.status_code != 200:
+        raise ContractViolation("overpay.result-matches-request",
+                                f"{where} answered an error to a valid request ({outcome} trigger)",
+                                expected="HTTP 200 with the standard response {transaction: ...}",
+                                received=answer.summary())
 
 
 @check("overpay.result-stable")
@@ -160,24 +188,40 @@ def result_stable(first: Any, again: Answer, where: str) -> None:
 
 
 @check("overpay.result-stable")
-def no_error_after_result(answer: Answer, where: str) -> None:
-    """After a 200 result, a read never answers an error instead."""
-    raise ContractViolation("overpay.result-stable", f"{where} answered an error after a 200 result",
-                            expected="the same 200 result on every read within retention",
-                            received=answer.summary())
+def no_error_after_result(first: Any, answer: Answer, where: str) -> None:
+    """After a 200 result (``first``, None before one was read), a read never answers an error
+    (a non-200 answer that is not 404 unknown) instead."""
+    if first is not None and answer.status_code != 200 and not says_unknown(answer) and not says_processing(answer):
+        raise ContractViolation("overpay.result-stable", f"{where} answered an error after a 200 result",
+                                expected="the same 200 result on every read within retention",
+                                received=answer.summary())
 
 
 @check("overpay.no-going-back")
-def no_going_back(answer: Answer, where: str, history: list[str]) -> None:
-    """Once completed (or its result delivered), a task never reads processing again."""
-    raise ContractViolation("overpay.no-going-back", f"{where} reads processing after the task was done",
-                            expected="completed or the result (a task never goes back to processing)",
-                            received=answer.summary(), hint=f"reads so far: {history[-6:]}")
+def no_going_back(done: bool, answer: Answer, where: str, history: list[str]) -> None:
+    """Once completed (or its result delivered: ``done``), a task never reads processing again."""
+    if done and says_processing(answer):
+        raise ContractViolation("overpay.no-going-back", f"{where} reads processing after the task was done",
+                                expected="completed or the result (a task never goes back to processing)",
+                                received=answer.summary(), hint=f"reads so far: {history[-6:]}")
 
 
 @check("overpay.completes")
-def completes(describe: str, timeout: float, elapsed: float, seen: list[object]) -> NoReturn:
-    """A task leaves processing within the profile's processing bound (seconds)."""
+def completes(describe: str, timeout: float, elapsed: float, seen: list[object], *,
+              last_processing: float | None = None) -> NoReturn:
+    """A task leaves processing within the profile's processing bound (``timeout``, seconds).
+
+    Called when a wait for the task ended at its bound without the task leaving processing (the
+    decisive observation); ``last_processing`` is how long after the task answer (seconds) the
+    gateway itself last said processing (None: at ``elapsed``, the end of the wait). Reads the
+    gateway did not serve (HTTP 429) say nothing about the task: a task last *said* processing
+    before the bound is *not verified* (``NotVerified``), never failed, never passed.
+    """
+    said = elapsed if last_processing is None else last_processing
+    if said < timeout:
+        raise NotVerified("overpay.completes", f"{describe}: the gateway said processing until {said:.1f} s "
+                          f"after the task answer, and its later reads were throttled (HTTP 429) up to the "
+                          f"{timeout:g} s bound")
     raise ContractViolation("overpay.completes", f"timed out waiting for {describe}",
                             expected=f"{describe} within {timeout:g} s",
                             received=f"after {elapsed:.1f} s, answers seen (in order): {seen[-8:]}",
@@ -218,42 +262,65 @@ def unknown_404(answer: Answer, request_id: str, where: str) -> None:
 
 
 @check("overpay.retention-kept")
-def retention_kept(answer: Answer, where: str, age: float, retention: float, history: list[str]) -> NoReturn:
-    """A 200 result stays available until 24 h (the profile's retention) after the task's creation."""
-    raise ContractViolation("overpay.retention-kept", f"{where} answers 404 unknown {age:.1f} s after creation",
-                            expected=f"the task kept for {retention:g} s from its creation",
-                            received=answer.summary(), hint=f"reads so far: {history[-6:]}")
+def retention_kept(answer: Answer, where: str, *, at: float, kept_until: float, created: float,
+                   retention: float, history: list[str]) -> None:
+    """A 200 result stays available until 24 h (the profile's ``retention``) after the task's
+    creation: an answer saying unknown at target time ``at`` before ``kept_until`` (the retention
+    from the earliest possible creation, less the slack) breaks it. ``created``: the latest
+    possible creation, for the message. Times in seconds on the target's clock."""
+    if says_unknown(answer) and at < kept_until:
+        raise ContractViolation("overpay.retention-kept",
+                                f"{where} answers 404 unknown {at - created:.1f} s after creation",
+                                expected=f"the task kept for {retention:g} s from its creation",
+                                received=answer.summary(), hint=f"reads so far: {history[-6:]}")
 
 
 @check("overpay.retention-expiry")
-def retention_expiry(answer: Answer, where: str, retention: float, history: list[str]) -> NoReturn:
-    """After the retention (24 h from creation) both URLs answer 404 unknown."""
-    raise ContractViolation("overpay.retention-expiry",
-                            f"{where} still answers {retention:g} s after the task's creation",
-                            expected=f"HTTP 404 {UNKNOWN_BODY}", received=answer.summary(),
-                            hint=f"reads so far: {history[-6:]}")
+def retention_expiry(answer: Answer, where: str, *, at: float, expired_from: float, retention: float,
+                     history: list[str]) -> None:
+    """After the retention (24 h from creation) both URLs answer 404 unknown: any other answer at
+    target time ``at`` from ``expired_from`` on (the retention from the latest possible creation,
+    plus the slack; seconds) breaks it. The 404's exact shape is :func:`unknown_404`'s rule."""
+    if at >= expired_from and not says_unknown(answer):
+        raise ContractViolation("overpay.retention-expiry",
+                                f"{where} still answers {retention:g} s after the task's creation",
+                                expected=f"HTTP 404 {UNKNOWN_BODY}", received=answer.summary(),
+                                hint=f"reads so far: {history[-6:]}")
 
 
-def _once(rule: str, answer: Answer, where: str, history: list[str], summary: str) -> NoReturn:
+def _once(rule: str, answer: Answer, where: str, history: list[str], *, delivered: int, at: float,
+          owed_until: float | None) -> None:
+    """One read of a one-time result's task, judged on "once": ``delivered`` one-time answers so
+    far; ``owed_until`` the target time (seconds) until which the undelivered one is owed (None:
+    nothing owed, e.g. the trigger produced a 200 result)."""
+    if delivered and not (says_unknown(answer) or says_processing(answer) or says_completed(answer)):
+        summary = "answers again after its one-time result was delivered"
+    elif not delivered and says_unknown(answer) and owed_until is not None and at < owed_until:
+        summary = "answers 404 unknown, but the one-time result was never delivered"
+    else:
+        return
     raise ContractViolation(rule, f"{where} {summary}",
                             expected=f"the non-200 result once, then HTTP 404 {UNKNOWN_BODY}",
                             received=answer.summary(), hint=f"reads so far: {history[-6:]}")
 
 
 @check("overpay.error-once")
-def error_once(answer: Answer, where: str, history: list[str], *, delivered: bool) -> NoReturn:
-    """A non-200 result (a validation error) is returned once: never twice, never not at all."""
-    _once("overpay.error-once", answer, where, history,
-          "answers again after its one-time result was delivered" if delivered
-          else "answers 404 unknown, but the one-time result was never delivered")
+def error_once(answer: Answer, where: str, history: list[str], *, delivered: int, at: float,
+               owed_until: float | None) -> None:
+    """A non-200 result (a validation error) is returned once: never twice, never not at all.
+
+    ``delivered``: one-time answers delivered before this one; ``owed_until``: the target time
+    (seconds) until which an undelivered one is owed, None when none is."""
+    _once("overpay.error-once", answer, where, history, delivered=delivered, at=at, owed_until=owed_until)
 
 
 @check("overpay.task-failure-once")
-def task_failure_once(answer: Answer, where: str, history: list[str], *, delivered: bool) -> NoReturn:
-    """A failed task answers its {message} once (code other than 200), then 404 unknown."""
-    _once("overpay.task-failure-once", answer, where, history,
-          "answers again after its one-time result was delivered" if delivered
-          else "answers 404 unknown, but the one-time result was never delivered")
+def task_failure_once(answer: Answer, where: str, history: list[str], *, delivered: int, at: float,
+                      owed_until: float | None) -> None:
+    """A failed task answers its {message} once (code other than 200), then 404 unknown.
+
+    Arguments as :func:`error_once`."""
+    _once("overpay.task-failure-once", answer, where, history, delivered=delivered, at=at, owed_until=owed_until)
 
 
 @check("overpay.incomplete-final")
