@@ -44,6 +44,14 @@ _EARLY = pytest.StashKey[Any]()
 _FROZEN = pytest.StashKey[bool]()
 #: set on a test item that checked a ledger entry: the entry's id, so the ledger drops it
 RESOLVES = pytest.StashKey[str]()
+#: rules a test item observed nothing decisive for (rule → why): not verified even if it passes
+UNDECIDED = pytest.StashKey[dict[str, str]]()
+
+
+def undecided(item: pytest.Item, rule: str, reason: str) -> None:
+    """Mark ``rule`` of a (passing) test as *not verified*: it observed nothing decisive for it.
+    ``item`` is the test's ``request.node``."""
+    item.stash.setdefault(UNDECIDED, {})[rule] = reason
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -486,6 +494,9 @@ def _record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | N
             "".join(traceback.format_exception_only(type(exc), exc))
     else:
         message = ""
+    undecided_rules = item.stash.get(UNDECIDED, {}) if verdict is Verdict.PASSED else {}
+    if undecided_rules:
+        message = "; ".join(f"[{rule}] not verified: {why}" for rule, why in undecided_rules.items())
     redactor = item.config.stash[_REDACTOR]
     item.config.stash[_RECORDS].append(CheckRecord(
         test=item.nodeid,
@@ -498,6 +509,7 @@ def _record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | N
         ledger=getattr(exc, "data", None) or None,
         resolves=item.stash.get(RESOLVES, None),
         recording=rec.to_dict() if rec is not None else None,
+        undecided=list(undecided_rules),
     ))
 
 

@@ -27,11 +27,14 @@ from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
 from asyncpay.gateways.overpay.merchant import OPERATION_TYPES
+from asyncpay.pytest.plugin import undecided
 
 pytestmark = pytest.mark.overpay
 
 
-def lifecycle_machine(gateway):
+def lifecycle_machine(gateway, created=None):
+    """The state machine class; every task it creates is appended to ``created``."""
+    created = created if created is not None else []
     outcomes = [o for o in (Outcome.SUCCESSFUL, Outcome.FAILED, Outcome.VALIDATION_ERROR,
                             Outcome.TASK_FAILURE) if o.value in gateway.target.outcomes]
     timing = gateway.target.timing
@@ -51,12 +54,16 @@ def lifecycle_machine(gateway):
 
         @initialize(target=tasks)
         def one_task_of_each_outcome(self):
-            return multiple(*(gateway.create(o, label=f"stateful-{o.value}") for o in outcomes))
+            tasks = [gateway.create(o, label=f"stateful-{o.value}") for o in outcomes]
+            created.extend(tasks)
+            return multiple(*tasks)
 
         @rule(target=tasks, outcome=st.sampled_from(outcomes),
               operation=st.sampled_from(["payments", "authorizations"]))
         def create(self, outcome, operation):
-            return gateway.create(outcome, operation=operation, label=f"stateful-{outcome.value}")
+            task = gateway.create(outcome, operation=operation, label=f"stateful-{outcome.value}")
+            created.append(task)
+            return task
 
         @rule(task=tasks, which=st.sampled_from(["status", "result"]))
         def read(self, task, which):
@@ -122,10 +129,16 @@ def lifecycle_machine(gateway):
                   "overpay.result-shape", "overpay.result-matches-request", "overpay.result-stable",
                   "overpay.unknown-404", "overpay.retention-kept", "overpay.retention-expiry",
                   "overpay.error-once", "overpay.task-failure-once")
-def test_task_lifecycle_state_machine(overpay):
-    machine = lifecycle_machine(overpay)
+def test_task_lifecycle_state_machine(overpay, request):
+    created = []
+    machine = lifecycle_machine(overpay, created)
     base = settings.default
     # On the mock's virtual clock runs are cheap; in real time every step is real traffic.
     examples, steps = (max(base.max_examples, 25), 40) if overpay.clock.virtual else (4, 15)
     run_state_machine_as_test(machine, settings=settings(base, max_examples=examples,
                                                          stateful_step_count=steps))
+    # A pass says "completes" only if some task was seen to leave processing: the machine's
+    # short waits may end before any task does, and a task never read done proves nothing.
+    if not any(overpay.model(task).done for task in created):
+        undecided(request.node, "overpay.completes",
+                  f"none of the {len(created)} tasks the state machine created was seen to leave processing")
