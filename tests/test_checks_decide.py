@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from asyncpay.checks import overpay as checks
+from asyncpay.checks import overpay_availability as availability
 from asyncpay.errors import ContractViolation, NotVerified
 from asyncpay.http.client import Answer
 
@@ -149,26 +150,26 @@ def test_error_after_a_result_and_an_error_for_a_valid_request() -> None:
 
 def test_retention_kept_and_expiry_decide_on_the_time_of_the_answer() -> None:
     kept = dict(kept_until=100.0, created=1.0, retention=100.0, history=[])
-    checks.retention_kept(UNKNOWN, "response_url", at=100.0, **kept)
-    checks.retention_kept(RESULT, "response_url", at=50.0, **kept)
+    availability.retention_kept(UNKNOWN, "response_url", at=100.0, **kept)
+    availability.retention_kept(RESULT, "response_url", at=50.0, **kept)
     with pytest.raises(ContractViolation, match="overpay.retention-kept"):
-        checks.retention_kept(UNKNOWN, "response_url", at=99.9, **kept)
+        availability.retention_kept(UNKNOWN, "response_url", at=99.9, **kept)
     expiry = dict(expired_from=102.0, retention=100.0, history=[])
-    checks.retention_expiry(RESULT, "response_url", at=101.9, **expiry)
-    checks.retention_expiry(UNKNOWN, "response_url", at=102.0, **expiry)
+    availability.retention_expiry(RESULT, "response_url", at=101.9, **expiry)
+    availability.retention_expiry(UNKNOWN, "response_url", at=102.0, **expiry)
     with pytest.raises(ContractViolation, match="overpay.retention-expiry"):
-        checks.retention_expiry(RESULT, "response_url", at=102.0, **expiry)
+        availability.retention_expiry(RESULT, "response_url", at=102.0, **expiry)
 
 
 def test_once_decides_on_deliveries_and_what_is_owed() -> None:
     once = dict(at=10.0, owed_until=100.0)
-    checks.error_once(ERROR, "response_url", [], delivered=0, **once)  # the one delivery
-    checks.error_once(UNKNOWN, "response_url", [], delivered=1, **once)  # then 404
-    checks.error_once(UNKNOWN, "response_url", [], delivered=0, at=10.0, owed_until=None)  # nothing owed
+    availability.error_once(ERROR, "response_url", [], delivered=0, **once)  # the one delivery
+    availability.error_once(UNKNOWN, "response_url", [], delivered=1, **once)  # then 404
+    availability.error_once(UNKNOWN, "response_url", [], delivered=0, at=10.0, owed_until=None)  # nothing owed
     with pytest.raises(ContractViolation, match="overpay.error-once"):
-        checks.error_once(ERROR, "response_url", [], delivered=1, **once)
+        availability.error_once(ERROR, "response_url", [], delivered=1, **once)
     with pytest.raises(ContractViolation, match="never delivered"):
-        checks.task_failure_once(UNKNOWN, "status_url", [], delivered=0, **once)
+        availability.task_failure_once(UNKNOWN, "status_url", [], delivered=0, **once)
 
 
 def test_completes_fails_only_when_the_gateway_said_processing_at_the_bound() -> None:

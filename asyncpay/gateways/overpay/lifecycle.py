@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asyncpay.checks import overpay as checks
+from asyncpay.checks import overpay_availability as availability
 from asyncpay.http.client import Answer
 from asyncpay.errors import NotVerified
 
@@ -167,7 +168,7 @@ class TaskModel:
         where = f"{url}_url of task {self.task.request_id}"
         if kind is AnswerKind.THROTTLED:
             return kind
-        checks.retention_expiry(answer, where, at=at, expired_from=self.expired_from, retention=self.retention,
+        availability.retention_expiry(answer, where, at=at, expired_from=self.expired_from, retention=self.retention,
                                 history=self.history)
         if self.expired(at):
             checks.unknown_404(answer, self.task.request_id, where)
@@ -200,7 +201,7 @@ class TaskModel:
         checks.unknown_404(answer, self.task.request_id, where)
         if self.deliveries or (self.task.outcome.one_time and self.result is None):
             return  # a one-time result's task: "once" judged it (a 404 after delivery is right)
-        checks.retention_kept(answer, where, at=at, kept_until=self.kept_until, created=self.task.answered_at,
+        availability.retention_kept(answer, where, at=at, kept_until=self.kept_until, created=self.task.answered_at,
                               retention=self.retention, history=self.history)
 
     def _result(self, url: str, answer: Answer, at: float, where: str) -> None:
@@ -234,7 +235,7 @@ class TaskModel:
         failure's."""
         validation = (is_validation_error(self.delivered) if self.deliveries
                       else self.task.outcome is not Outcome.TASK_FAILURE)
-        once = checks.error_once if validation else checks.task_failure_once
+        once = availability.error_once if validation else availability.task_failure_once
         owed = self.kept_until if self.result is None else None  # a 200 result instead: nothing owed
         once(answer, where, self.history, delivered=self.deliveries, at=at, owed_until=owed)
 

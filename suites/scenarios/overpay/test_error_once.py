@@ -1,7 +1,8 @@
 """A non-200 result (a validation error, a task failure) is returned exactly once, then 404 unknown.
 
-The lifecycle model holds every read to "once" (``checks.error_once`` / ``task_failure_once``
-decide it): a second delivery, or none at all, fails the rule there; these tests make the reads.
+The lifecycle model holds every read to "once" (``overpay_availability.error_once`` and
+``task_failure_once`` decide it): a second delivery, or none at all, fails the rule there; these
+tests make the reads.
 """
 
 import pytest
