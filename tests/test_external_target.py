@@ -30,10 +30,11 @@ def mock_process(*faults: str, retention: float = RETENTION) -> Iterator[str]:
         yield mock.url
 
 
-def run_against(url: str, paths: list[str], tmp_path: Path, *args: str, retention: float = RETENTION) -> SuiteRun:
+def run_against(url: str, paths: list[str], tmp_path: Path, *args: str,
+                retention: float = RETENTION) -> SuiteRun:
     profile = tmp_path / "external-mock.toml"
-    profile.write_text(profile_toml(overpay=url, opp=url, timing={**TIMING, "retention": retention}, name="external mock",
-                                    extra=TASK_FAILURE), encoding="utf-8")
+    profile.write_text(profile_toml(overpay=url, opp=url, timing={**TIMING, "retention": retention},
+                                    name="external mock", extra=TASK_FAILURE), encoding="utf-8")
     return run_suites(paths, profile=profile, reports=tmp_path / "reports", cwd=ROOT, timeout=240,
                       args=args)
 
@@ -54,8 +55,9 @@ def test_the_scenarios_pass_on_the_mock_run_as_an_external_target(tmp_path: Path
 
 # expires-early with a 3.5 s retention (1 s slack): results vanish at 1.75 s, after a "kept" read
 # made two slacks before the end (1.5 s), before one made as late as the timing allows (2.0 s).
-@pytest.mark.parametrize(("fault", "rule", "retention"), [("result-never-expires", "overpay.retention-expiry", RETENTION),
-                                                          ("expires-early", "overpay.retention-kept", 3.5)])
+@pytest.mark.parametrize(("fault", "rule", "retention"),
+                         [("result-never-expires", "overpay.retention-expiry", RETENTION),
+                          ("expires-early", "overpay.retention-kept", 3.5)])
 def test_a_fault_in_the_external_mock_fails_the_rule_it_breaks(tmp_path: Path, fault: str, rule: str,
                                                                retention: float) -> None:
     with mock_process(fault, retention=retention) as url:

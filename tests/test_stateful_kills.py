@@ -2,10 +2,10 @@
 
 import pytest
 
-from asyncpay.tools.matrix import ROOT, run_one
 from asyncpay.mock import FAULTS
 from asyncpay.testing.mock_process import MockProcess
 from asyncpay.testing.runs import run_suites
+from asyncpay.tools.matrix import ROOT, run_one
 
 LIFECYCLE_FAULTS = [
     "task-without-status-url", "task-not-processing", "status-url-off-origin",

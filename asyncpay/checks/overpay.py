@@ -58,7 +58,7 @@ def says_unknown(answer: Answer) -> bool:
     bare 404 that is not an error body (the shape itself is :func:`unknown_404`'s to judge)."""
     body = answer.json
     if isinstance(body, dict) and isinstance(body.get("status"), str):
-        return body["status"] == "unknown"
+        return bool(body["status"] == "unknown")
     return answer.status_code == 404 and not (isinstance(body, dict) and ("message" in body or "response" in body))
 
 

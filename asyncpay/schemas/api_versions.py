@@ -6,11 +6,11 @@ flattens the transaction (``uid``, ``code``, ``friendly_message``, ``status``,
 created). The task lifecycle is the same in both: only the shapes differ. Source:
 https://docs.overpay.io/en/reference/api_v3/ (the bePaid page of the same name reads the same).
 
-This module is the seam between the harness and the version: the profile declares the versions
-the gateway speaks (``[overpay] api_versions = [2, 3]``, the first one spoken by every suite), the client sends its header (:func:`headers`), and whoever holds
-an answer to a contract asks :func:`contract_for` which one — or lets
-:func:`asyncpay.checks.api_version.answer_in_version` do it, which also says when an answer is in
-the other version's shape.
+This module is the seam between the harness and the version: the profile declares the versions the
+gateway speaks (``[overpay] api_versions = [2, 3]``, the first one spoken by every suite), the
+client sends its header (:func:`headers`), and whoever holds an answer to a contract asks
+:func:`contract_for` which one — or lets :func:`asyncpay.checks.api_version.answer_in_version` do
+it, which also says when an answer is in the other version's shape.
 
 >>> contract_for(3, "result-payment"), contract_for(2, "result-payment")
 ('overpay/v3-result-payment', 'overpay/result-payment')

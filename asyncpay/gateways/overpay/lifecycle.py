@@ -116,8 +116,10 @@ def show(answer: Answer) -> str:
 class TaskModel:
     """Holds one task's answers to the documented rules; raises on the first broken one.
 
-    Every rule is a named check in :mod:`asyncpay.checks.overpay`; the model only knows which
-    answer is owed when.
+    Every rule is a named check in :mod:`asyncpay.checks.overpay` or
+    :mod:`asyncpay.checks.overpay_availability`, and that check decides it from what the model
+    hands it (the answer, its target time, the window, what was delivered before); the model
+    keeps the task's state and routes each answer to the checks that apply.
     """
 
     task: Task
