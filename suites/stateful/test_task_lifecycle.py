@@ -110,7 +110,9 @@ def lifecycle_machine(gateway, created=None):
         @rule(task=tasks, edge=st.sampled_from(["before", "after"]))
         def to_retention_edge(self, task, edge):
             slack = gateway.slack
-            when = (task.sent_at + timing.retention - 2 * slack if edge == "before"
+            # "before": the latest read that must still find a 200 result (the retention less
+            # one slack, less the time its answer may take); "after": both URLs 404 from then on.
+            when = (gateway.latest_kept_read(task) if edge == "before"
                     else task.answered_at + timing.retention + slack)
             step = when - clock.now()
             # In real time an edge is only waited for when it is near: the retention scenario
