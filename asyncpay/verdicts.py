@@ -14,6 +14,10 @@ a plain ``AssertionError``         failed          the test's first marked rule
 any other exception                error           — (a harness fault: the run fails)
 =================================  ==============  =============================================
 
+A passed test counts as passed only for the rules it saw something decisive for: one it marked
+``undecided`` (``asyncpay.pytest.plugin.undecided``: say, a state machine whose waits ended
+before any task completed) is *not verified* by that test.
+
 A rule's verdict over a run is the first of its records' verdicts in ``RULE_ORDER``.
 
 >>> Verdict.from_outcome(AssertionError("x")).value
