@@ -177,3 +177,10 @@ def test_completes_fails_only_when_the_gateway_said_processing_at_the_bound() ->
         checks.completes("task a2ac… to complete", 60.0, 60.5, ["200 processing"], last_processing=60.2)
     with pytest.raises(NotVerified, match="throttled"):
         checks.completes("task a2ac… to complete", 60.0, 60.5, ["200 processing", "429"], last_processing=12.0)
+
+
+def test_a_read_still_processing_past_the_bound_breaks_completes() -> None:
+    checks.processing_within_bound(PROCESSING, "status_url", since_answer=59.0, bound=60.0, seen=[])
+    checks.processing_within_bound(COMPLETED, "status_url", since_answer=600.0, bound=60.0, seen=[])
+    with pytest.raises(ContractViolation, match="overpay.completes"):
+        checks.processing_within_bound(PROCESSING, "status_url", since_answer=61.0, bound=60.0, seen=[])

@@ -229,6 +229,19 @@ def completes(describe: str, timeout: float, elapsed: float, seen: list[object],
 
 
 @check("overpay.completes")
+def processing_within_bound(answer: Answer, where: str, *, since_answer: float, bound: float,
+                            seen: list[str]) -> None:
+    """A read at any moment: an answer still saying processing ``since_answer`` seconds after the
+    task answer, past the profile's processing bound (``bound``, seconds), breaks the rule."""
+    if says_processing(answer) and since_answer > bound:
+        raise ContractViolation("overpay.completes", f"{where} still says processing {since_answer:.1f} s "
+                                "after the task answer",
+                                expected=f"the task completed within {bound:g} s (profile processing_timeout)",
+                                received=f"answers seen (in order): {seen[-8:]}",
+                                hint="raise the profile's processing_timeout if the gateway is merely slow")
+
+
+@check("overpay.completes")
 def completes_while_kept(request_id: str, processing_at: float, retention: float, margin: float,
                          seen: list[str]) -> None:
     """A task completes while its result can still be kept for the documented time: one still

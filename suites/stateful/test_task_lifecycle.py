@@ -102,10 +102,9 @@ def lifecycle_machine(gateway, created=None, settled=None):
             except NotVerified:
                 return  # this gateway does not honour the trigger: nothing to hold the task to
             settled.update(settled_by(model, kind, clock.now(), delivered))
-            elapsed = clock.now() - task.answered_at
-            if kind is AnswerKind.PROCESSING and elapsed > timing.processing_timeout:
-                checks.completes(f"task {task.request_id} to complete", timing.processing_timeout, elapsed,
-                                 list(model.history))
+            checks.processing_within_bound(answer, f"{which}_url of task {task.request_id}",
+                                           since_answer=clock.now() - task.answered_at,
+                                           bound=timing.processing_timeout, seen=list(model.history))
             transaction = transaction_of(answer.json)
             if kind is AnswerKind.RESULT and isinstance(transaction, dict):
                 checks.result_matches_request(transaction, task.request, OPERATION_TYPES[task.operation],
