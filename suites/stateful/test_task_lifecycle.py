@@ -80,10 +80,15 @@ def lifecycle_machine(gateway, created=None, settled=None):
     class TaskLifecycle(RuleBasedStateMachine):
         tasks = Bundle("tasks")
 
+        def __init__(self):
+            super().__init__()
+            self.mine = []  # this example's tasks, for the retention sweep at its end
+
         @initialize(target=tasks)
         def one_task_of_each_outcome(self):
             tasks = [gateway.create(o, label=f"stateful-{o.value}") for o in outcomes]
             created.extend(tasks)
+            self.mine.extend(tasks)
             return multiple(*tasks)
 
         @rule(target=tasks, outcome=st.sampled_from(outcomes),
@@ -91,6 +96,7 @@ def lifecycle_machine(gateway, created=None, settled=None):
         def create(self, outcome, operation):
             task = gateway.create(outcome, operation=operation, label=f"stateful-{outcome.value}")
             created.append(task)
+            self.mine.append(task)
             return task
 
         @rule(task=tasks, which=st.sampled_from(["status", "result"]))
@@ -136,8 +142,10 @@ def lifecycle_machine(gateway, created=None, settled=None):
             elif seconds <= timing.poll_interval:
                 real_wait(seconds)
 
-        @rule(task=tasks, edge=st.sampled_from(["before", "after"]))
-        def to_retention_edge(self, task, edge):
+        @rule(task=tasks, edge=st.sampled_from(["before", "after"]), which=st.sampled_from(["status", "result"]))
+        def to_retention_edge(self, task, edge, which):
+            """Move to a retention edge of ``task`` and read it there: the read that decides
+            "kept" (before) or "expired" (after)."""
             slack = gateway.slack
             # "before": the latest read that must still find a 200 result (the retention less
             # one slack, less the time its answer may take); "after": both URLs 404 from then on.
@@ -152,6 +160,16 @@ def lifecycle_machine(gateway, created=None, settled=None):
                     clock.advance(step)
                 else:
                     real_wait(step)
+                self.read(task, which)
+
+        def teardown(self):
+            """Every example ends with its tasks at their retention edges, in time order: the read
+            that must still find each result, then the reads past each expiry (where the clock can
+            get there: always on the virtual clock, only near edges in real time). Whatever the
+            rules drew, the retention is judged on every task at least once."""
+            for edge in ("before", "after"):
+                for task in sorted(self.mine, key=lambda t: t.sent_at):
+                    self.to_retention_edge(task, edge, "result")
 
     return TaskLifecycle
 
