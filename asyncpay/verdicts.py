@@ -14,6 +14,10 @@ a plain ``AssertionError``         failed          the test's first marked rule
 any other exception                error           — (a harness fault: the run fails)
 =================================  ==============  =============================================
 
+A passed test counts as passed only for the rules it saw something decisive for: one it marked
+``undecided`` (``asyncpay.pytest.plugin.undecided``: say, a state machine whose waits ended
+before any task completed) is *not verified* by that test.
+
 A rule's verdict over a run is the first of its records' verdicts in ``RULE_ORDER``.
 
 >>> Verdict.from_outcome(AssertionError("x")).value
@@ -106,10 +110,15 @@ class CheckRecord:
     ledger: dict[str, Any] | None = None  # deferred: what a later run needs to make the check
     resolves: str | None = None  # the ledger entry this check settled
     recording: dict[str, Any] | None = field(default=None, repr=False)
+    #: rules of a passed test that observed nothing decisive for them: not verified, not passed
+    undecided: list[str] = field(default_factory=list)
 
     def verdict_for(self, rule_id: str) -> Verdict:
         """This record's verdict on one of its rules: a failure, deferral or not-verified names
-        its own rule; the record's other rules were checked up to that point only."""
+        its own rule; the record's other rules were checked up to that point only. A passed test
+        passes only the rules it observed something decisive for (not ``undecided``)."""
+        if self.verdict is Verdict.PASSED and rule_id in self.undecided:
+            return Verdict.NOT_VERIFIED
         if self.verdict is Verdict.PASSED or self.failed_rule in (None, rule_id):
             return self.verdict
         if self.verdict is Verdict.FAILED:

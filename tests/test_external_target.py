@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from asyncpay.testing.mock_process import MockProcess
 from asyncpay.testing.runs import SuiteRun, profile_toml, run_suites
 
@@ -20,17 +22,19 @@ TASK_FAILURE = '[overpay.outcomes.task_failure]\ndescription = "asyncpay-mock: f
 
 
 @contextmanager
-def mock_process(*faults: str) -> Iterator[str]:
+def mock_process(*faults: str, retention: float = RETENTION) -> Iterator[str]:
     """``python -m asyncpay.mock`` on a free port; its base URL once it answers its health check."""
-    with MockProcess(*MOCK_ARGS, *(arg for fault in faults for arg in ("--fault", fault)), cwd=ROOT) as mock:
+    args = [*MOCK_ARGS, "--retention", str(retention)]  # the later --retention wins
+    with MockProcess(*args, *(arg for fault in faults for arg in ("--fault", fault)), cwd=ROOT) as mock:
         assert mock.config()["faults"] == list(faults)
         yield mock.url
 
 
-def run_against(url: str, paths: list[str], tmp_path: Path, *args: str) -> SuiteRun:
+def run_against(url: str, paths: list[str], tmp_path: Path, *args: str,
+                retention: float = RETENTION) -> SuiteRun:
     profile = tmp_path / "external-mock.toml"
-    profile.write_text(profile_toml(overpay=url, opp=url, timing=TIMING, name="external mock",
-                                    extra=TASK_FAILURE), encoding="utf-8")
+    profile.write_text(profile_toml(overpay=url, opp=url, timing={**TIMING, "retention": retention},
+                                    name="external mock", extra=TASK_FAILURE), encoding="utf-8")
     return run_suites(paths, profile=profile, reports=tmp_path / "reports", cwd=ROOT, timeout=240,
                       args=args)
 
@@ -49,10 +53,16 @@ def test_the_scenarios_pass_on_the_mock_run_as_an_external_target(tmp_path: Path
         assert rules[rule]["verdict"] == "passed", (rule, rules[rule])
 
 
-def test_a_fault_in_the_external_mock_fails_the_rule_it_breaks(tmp_path: Path) -> None:
-    with mock_process("result-never-expires") as url:
-        run = run_against(url, ["suites/scenarios/overpay/test_retention.py"], tmp_path)
+# expires-early with a 3.5 s retention (1 s slack): results vanish at 1.75 s, after a "kept" read
+# made two slacks before the end (1.5 s), before one made as late as the timing allows (2.0 s).
+@pytest.mark.parametrize(("fault", "rule", "retention"),
+                         [("result-never-expires", "overpay.retention-expiry", RETENTION),
+                          ("expires-early", "overpay.retention-kept", 3.5)])
+def test_a_fault_in_the_external_mock_fails_the_rule_it_breaks(tmp_path: Path, fault: str, rule: str,
+                                                               retention: float) -> None:
+    with mock_process(fault, retention=retention) as url:
+        run = run_against(url, ["suites/scenarios/overpay/test_retention.py"], tmp_path, retention=retention)
 
     assert run.returncode == 1, f"exit code {run.returncode}; output ends:\n{run.tail()}"
-    assert "[overpay.retention-expiry]" in run.output, run.tail()
-    assert run.failed_rules() == {"overpay.retention-expiry"}
+    assert f"[{rule}]" in run.output, run.tail()
+    assert run.failed_rules() == {rule}

@@ -111,3 +111,40 @@ def test_save_and_load_round_trip(path: Path) -> None:
     assert ledger.load(path) == sorted(entries, key=lambda e: e.due or 0)
     ledger.save(path, [])
     assert not path.exists()
+
+
+def retention(request_id: str, *, kept: tuple[float, float], expiry: float) -> CheckRecord:
+    """test_retention's deferred record: two re-checks of one task, kept (a window) and expiry."""
+    record = pending(request_id, rule="overpay.retention-kept", due=kept[0])
+    checks = [{"rule": "overpay.retention-kept", "due": kept[0], "due_until": kept[1]},
+              {"rule": "overpay.retention-expiry", "due": expiry, "due_until": None}]
+    return dataclasses.replace(record, ledger={**(record.ledger or {}), "checks": checks})
+
+
+def test_a_retention_longer_than_a_run_leaves_a_kept_window_and_an_expiry(path: Path) -> None:
+    entries = ledger.update(path, [retention("req-1", kept=(NOW + DAY - 9000, NOW + DAY - 1800),
+                                             expiry=NOW + DAY + 1800)], NOW)
+    kept, expiry = entries
+    assert (kept.rule, kept.due, kept.due_until) == ("overpay.retention-kept", NOW + DAY - 9000, NOW + DAY - 1800)
+    assert (expiry.rule, expiry.due, expiry.due_until) == ("overpay.retention-expiry", NOW + DAY + 1800, None)
+    assert kept.data["request_id"] == expiry.data["request_id"] == "req-1" and "checks" not in kept.data
+    saved = json.loads(path.read_text())["entries"][0]
+    assert (saved["due_iso"], saved["due_until_iso"]) == ("2026-09-22T11:43:20Z", "2026-09-22T13:43:20Z")
+    assert ledger.load(path) == entries
+
+
+def test_a_kept_window_is_due_inside_it_and_missed_after(path: Path) -> None:
+    [kept, _] = ledger.update(path, [retention("req-1", kept=(NOW + 100, NOW + 200), expiry=NOW + 400)], NOW)
+    assert not kept.is_due(NOW + 99) and not kept.is_missed(NOW + 99)
+    assert kept.is_due(NOW + 150) and not kept.is_missed(NOW + 200)
+    assert kept.is_missed(NOW + 201)
+
+
+def test_a_missed_kept_check_is_dropped_once_reported_never_passed(path: Path) -> None:
+    [kept, expiry] = ledger.update(path, [retention("req-1", kept=(NOW + 100, NOW + 200), expiry=NOW + 400)], NOW)
+    # Reported missed (not verified) after its window: dropped; the expiry entry waits on.
+    assert ledger.update(path, [resolving(kept.id, "not verified")], NOW + 300) == [expiry]
+    # A not-verified re-check inside the window leaves the entry for a later run.
+    entries = ledger.update(path, [retention("req-2", kept=(NOW + 100, NOW + 200), expiry=NOW + 400)], NOW)
+    kept = next(entry for entry in entries if entry.data["request_id"] == "req-2" and entry.due_until)
+    assert kept in ledger.update(path, [resolving(kept.id, "not verified")], NOW + 150)

@@ -121,7 +121,7 @@ def test_real_clock_expires_results_by_itself() -> None:
     request moving the clock. Each read is judged by the wall clock around it, so slow reads race
     nothing: a read that ended before the earliest possible expiry must not be 404, a read sent
     after the latest possible expiry must be. (That a 200 result is kept, read for read, is
-    checked on the virtual clock: tests/test_mock_faults.py, retention-too-short.)"""
+    checked on the virtual clock: tests/test_mock_faults.py, expires-early.)"""
     retention = 0.5
     reads: list[tuple[float, float, int]] = []  # (sent, answered, HTTP status)
     with MockServer(clock="real", processing_delay=0.1, retention=retention) as mock:

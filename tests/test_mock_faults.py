@@ -130,7 +130,7 @@ def retention_expiry(mock: MockServer, receiver: Receiver) -> bool:
     return mock.status(request_id).status_code == mock.result(request_id).status_code == 404
 
 
-@probe("retention-too-short")
+@probe("expires-early")
 def retention_kept(mock: MockServer, receiver: Receiver) -> bool:
     request_id = mock.create_task()["request_id"]
     mock.advance(DAY - 1)

@@ -405,3 +405,15 @@ def test_all_variants_combine(receiver: Receiver) -> None:
         assert len(arrivals(receiver, notify_url, 2)) == 2
         mock.advance(mock.config.pending_delay)
         assert mock.read_payment(payment_id).json()["result"]["code"] == "000.000.000"
+
+
+def test_v2_only_ignores_the_version_header_and_says_so() -> None:
+    with served("v2-only") as mock:
+        task = mock.overpay.post("/async/transactions/payments", json={"request": overpay_request()},
+                                 headers={"X-API-Version": "3"}).json()
+        assert "code" not in task and task["status"] == "processing"
+        mock.advance(mock.config.processing_delay)
+        assert "transaction" in mock.overpay.get(task["response_url"], headers={"X-API-Version": "3"}).json()
+        assert mock.anonymous.get("/_asyncpay/config").json()["api_versions"] == [2]
+    with served() as mock:
+        assert mock.anonymous.get("/_asyncpay/config").json()["api_versions"] == [2, 3]

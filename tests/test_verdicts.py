@@ -87,3 +87,14 @@ def test_a_plain_assertion_fails_the_first_rule() -> None:
 def test_check_record_round_trips() -> None:
     record = CheckRecord("t::x", ["overpay.webhook"], Verdict.DEFERRED, "overpay.webhook", "m", 1.0, 2.0, {"a": 1})
     assert CheckRecord.from_dict(json.loads(json.dumps(record.to_dict()))) == record
+
+
+def test_a_passed_check_does_not_pass_the_rules_it_saw_nothing_decisive_for() -> None:
+    record = CheckRecord("suites/stateful/t.py::t", ["overpay.completes", "overpay.unknown-404"],
+                         Verdict.PASSED, undecided=["overpay.completes"])
+    assert record.verdict_for("overpay.completes") is Verdict.NOT_VERIFIED
+    assert record.verdict_for("overpay.unknown-404") is Verdict.PASSED
+    assert CheckRecord.from_dict(record.to_dict()).undecided == ["overpay.completes"]
+    failed = CheckRecord("t", ["overpay.completes"], Verdict.FAILED, failed_rule="overpay.completes",
+                         undecided=["overpay.completes"])
+    assert failed.verdict_for("overpay.completes") is Verdict.FAILED

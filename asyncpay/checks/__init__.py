@@ -6,7 +6,8 @@ suites call these functions; none of them raises a violation by hand. Each check
 returns quietly (or returns what it validated) when the gateway kept the rule.
 
 Modules, one per gateway: :mod:`asyncpay.checks.transport` (every answer), ``overpay`` (the
-asynchronous task API), ``opp`` (Server-to-Server payments and notifications), ``checkout``
+asynchronous task API) and ``overpay_availability`` (a 200 result kept, a non-200 one handed out
+once), ``opp`` (Server-to-Server payments and notifications), ``checkout``
 (COPYandPAY), ``api_version`` (Overpay's v2/v3 answer shapes), ``idempotency``
 (RequestID). From a rule id to its check in two hops: ``CHECKS[rule_id]`` (or
 ``python -m asyncpay.rules``), then the function.
@@ -30,7 +31,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: rule id → the check functions registered under it (filled when the check modules import).
 CHECKS: dict[str, list[Callable[..., Any]]] = {}
 
-_MODULES = ("transport", "overpay", "opp", "checkout", "api_version", "idempotency")
+_MODULES = ("transport", "overpay", "overpay_availability", "opp", "checkout", "api_version", "idempotency")
 
 
 def check(rule_id: str) -> Callable[[F], F]:

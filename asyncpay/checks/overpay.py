@@ -15,7 +15,7 @@ from asyncpay.schemas import contracts
 from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.checks import check
 from asyncpay.checks.api_version import answer_in_version
-from asyncpay.errors import ContractViolation
+from asyncpay.errors import ContractViolation, NotVerified
 
 if TYPE_CHECKING:
     from asyncpay.http.client import Answer, GatewayClient
@@ -46,6 +46,26 @@ def task_answer(answer: Answer, operation: str, *, api_version: int = 2) -> dict
     answer_in_version(answer.json, api_version=api_version, kind="task", rule="overpay.task-answer",
                       what=f"answer to POST /async/transactions/{operation}")
     return dict(answer.json)
+
+
+def says_processing(answer: Answer) -> bool:
+    """Whether the answer is a task's ``{status: processing}`` (any HTTP code)."""
+    return isinstance(answer.json, dict) and answer.json.get("status") == "processing"
+
+
+def says_unknown(answer: Answer) -> bool:
+    """Whether the answer says the task is not (or no longer) there: ``{status: unknown}``, or a
+    bare 404 that is not an error body (the shape itself is :func:`unknown_404`'s to judge)."""
+    body = answer.json
+    if isinstance(body, dict) and isinstance(body.get("status"), str):
+        return bool(body["status"] == "unknown")
+    return answer.status_code == 404 and not (isinstance(body, dict) and ("message" in body or "response" in body))
+
+
+def says_completed(answer: Answer) -> bool:
+    """Whether the answer is the status URL's ``{status: completed}`` (not the result itself)."""
+    body = answer.json
+    return isinstance(body, dict) and body.get("status") == "completed" and "transaction" not in body
 
 
 def _processing(answer: Answer, request_id: str, rule: str, where: str) -> None:
@@ -98,11 +118,13 @@ def result_processing(answer: Answer, request_id: str, where: str) -> None:
 
 
 @check("overpay.result-shape")
-def result_is_a_result(answer: Answer, where: str) -> None:
-    """response_url answers the result (or processing/unknown), never a {status: completed}."""
-    raise ContractViolation("overpay.result-shape", f"{where} answered a status instead of the result",
-                            expected="the standard response ({transaction}) or a one-time error",
-                            received=answer.summary())
+def result_is_a_result(answer: Answer, url: str, where: str) -> None:
+    """response_url (``url="result"``) answers the result (or processing/unknown), never a
+    {status: completed}; status_url (``url="status"``) may say completed."""
+    if url == "result" and says_completed(answer):
+        raise ContractViolation("overpay.result-shape", f"{where} answered a status instead of the result",
+                                expected="the standard response ({transaction}) or a one-time error",
+                                received=answer.summary())
 
 
 def without_echoes(body: Any) -> Any:
@@ -141,13 +163,19 @@ def result_matches_request(transaction: Mapping[str, Any], request: Mapping[str,
                                 expected=expected, received=received)
 
 
+#: The triggers of a valid request: each must get a transaction, never an error.
+VALID_OUTCOMES = frozenset({"successful", "failed", "incomplete"})
+
+
 @check("overpay.result-matches-request")
 def valid_request_not_refused(outcome: str, answer: Answer, where: str) -> None:
-    """A valid request (a successful, failed or 3-D Secure trigger) gets a transaction, not an error."""
-    raise ContractViolation("overpay.result-matches-request",
-                            f"{where} answered an error to a valid request ({outcome} trigger)",
-                            expected="HTTP 200 with the standard response {transaction: ...}",
-                            received=answer.summary())
+    """A valid request (a successful, failed or 3-D Secure trigger: ``outcome``) gets a
+    transaction, not an error: a non-200 result for it breaks the rule."""
+    if outcome in VALID_OUTCOMES and answer.status_code != 200:
+        raise ContractViolation("overpay.result-matches-request",
+                                f"{where} answered an error to a valid request ({outcome} trigger)",
+                                expected="HTTP 200 with the standard response {transaction: ...}",
+                                received=answer.summary())
 
 
 @check("overpay.result-stable")
@@ -160,28 +188,57 @@ def result_stable(first: Any, again: Answer, where: str) -> None:
 
 
 @check("overpay.result-stable")
-def no_error_after_result(answer: Answer, where: str) -> None:
-    """After a 200 result, a read never answers an error instead."""
-    raise ContractViolation("overpay.result-stable", f"{where} answered an error after a 200 result",
-                            expected="the same 200 result on every read within retention",
-                            received=answer.summary())
+def no_error_after_result(first: Any, answer: Answer, where: str) -> None:
+    """After a 200 result (``first``, None before one was read), a read never answers an error
+    (a non-200 answer that is not 404 unknown) instead."""
+    if first is not None and answer.status_code != 200 and not says_unknown(answer) and not says_processing(answer):
+        raise ContractViolation("overpay.result-stable", f"{where} answered an error after a 200 result",
+                                expected="the same 200 result on every read within retention",
+                                received=answer.summary())
 
 
 @check("overpay.no-going-back")
-def no_going_back(answer: Answer, where: str, history: list[str]) -> None:
-    """Once completed (or its result delivered), a task never reads processing again."""
-    raise ContractViolation("overpay.no-going-back", f"{where} reads processing after the task was done",
-                            expected="completed or the result (a task never goes back to processing)",
-                            received=answer.summary(), hint=f"reads so far: {history[-6:]}")
+def no_going_back(done: bool, answer: Answer, where: str, history: list[str]) -> None:
+    """Once completed (or its result delivered: ``done``), a task never reads processing again."""
+    if done and says_processing(answer):
+        raise ContractViolation("overpay.no-going-back", f"{where} reads processing after the task was done",
+                                expected="completed or the result (a task never goes back to processing)",
+                                received=answer.summary(), hint=f"reads so far: {history[-6:]}")
 
 
 @check("overpay.completes")
-def completes(describe: str, timeout: float, elapsed: float, seen: list[object]) -> NoReturn:
-    """A task leaves processing within the profile's processing bound (seconds)."""
+def completes(describe: str, timeout: float, elapsed: float, seen: list[object], *,
+              last_processing: float | None = None) -> NoReturn:
+    """A task leaves processing within the profile's processing bound (``timeout``, seconds).
+
+    Called when a wait for the task ended at its bound without the task leaving processing (the
+    decisive observation); ``last_processing`` is how long after the task answer (seconds) the
+    gateway itself last said processing (None: at ``elapsed``, the end of the wait). Reads the
+    gateway did not serve (HTTP 429) say nothing about the task: a task last *said* processing
+    before the bound is *not verified* (``NotVerified``), never failed, never passed.
+    """
+    said = elapsed if last_processing is None else last_processing
+    if said < timeout:
+        raise NotVerified("overpay.completes", f"{describe}: the gateway said processing until {said:.1f} s "
+                          f"after the task answer, and its later reads were throttled (HTTP 429) up to the "
+                          f"{timeout:g} s bound")
     raise ContractViolation("overpay.completes", f"timed out waiting for {describe}",
                             expected=f"{describe} within {timeout:g} s",
                             received=f"after {elapsed:.1f} s, answers seen (in order): {seen[-8:]}",
                             hint="raise the profile's processing_timeout if the gateway is merely slow")
+
+
+@check("overpay.completes")
+def processing_within_bound(answer: Answer, where: str, *, since_answer: float, bound: float,
+                            seen: list[str]) -> None:
+    """A read at any moment: an answer still saying processing ``since_answer`` seconds after the
+    task answer, past the profile's processing bound (``bound``, seconds), breaks the rule."""
+    if says_processing(answer) and since_answer > bound:
+        raise ContractViolation("overpay.completes", f"{where} still says processing {since_answer:.1f} s "
+                                "after the task answer",
+                                expected=f"the task completed within {bound:g} s (profile processing_timeout)",
+                                received=f"answers seen (in order): {seen[-8:]}",
+                                hint="raise the profile's processing_timeout if the gateway is merely slow")
 
 
 @check("overpay.completes")
@@ -215,45 +272,6 @@ def unknown_404(answer: Answer, request_id: str, where: str) -> None:
     if str(answer.json.get("request_id")) != str(request_id):
         raise ContractViolation("overpay.unknown-404", f"{where} answered unknown for another request_id",
                                 expected=expected, received=answer.summary())
-
-
-@check("overpay.retention-kept")
-def retention_kept(answer: Answer, where: str, age: float, retention: float, history: list[str]) -> NoReturn:
-    """A 200 result stays available until 24 h (the profile's retention) after the task's creation."""
-    raise ContractViolation("overpay.retention-kept", f"{where} answers 404 unknown {age:.1f} s after creation",
-                            expected=f"the task kept for {retention:g} s from its creation",
-                            received=answer.summary(), hint=f"reads so far: {history[-6:]}")
-
-
-@check("overpay.retention-expiry")
-def retention_expiry(answer: Answer, where: str, retention: float, history: list[str]) -> NoReturn:
-    """After the retention (24 h from creation) both URLs answer 404 unknown."""
-    raise ContractViolation("overpay.retention-expiry",
-                            f"{where} still answers {retention:g} s after the task's creation",
-                            expected=f"HTTP 404 {UNKNOWN_BODY}", received=answer.summary(),
-                            hint=f"reads so far: {history[-6:]}")
-
-
-def _once(rule: str, answer: Answer, where: str, history: list[str], summary: str) -> NoReturn:
-    raise ContractViolation(rule, f"{where} {summary}",
-                            expected=f"the non-200 result once, then HTTP 404 {UNKNOWN_BODY}",
-                            received=answer.summary(), hint=f"reads so far: {history[-6:]}")
-
-
-@check("overpay.error-once")
-def error_once(answer: Answer, where: str, history: list[str], *, delivered: bool) -> NoReturn:
-    """A non-200 result (a validation error) is returned once: never twice, never not at all."""
-    _once("overpay.error-once", answer, where, history,
-          "answers again after its one-time result was delivered" if delivered
-          else "answers 404 unknown, but the one-time result was never delivered")
-
-
-@check("overpay.task-failure-once")
-def task_failure_once(answer: Answer, where: str, history: list[str], *, delivered: bool) -> NoReturn:
-    """A failed task answers its {message} once (code other than 200), then 404 unknown."""
-    _once("overpay.task-failure-once", answer, where, history,
-          "answers again after its one-time result was delivered" if delivered
-          else "answers 404 unknown, but the one-time result was never delivered")
 
 
 @check("overpay.incomplete-final")

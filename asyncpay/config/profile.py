@@ -78,9 +78,16 @@ class OverpayTarget:
     webhooks: str = "basic"  # "basic", "signature" or "off"
     webhook_public_key: bytes | None = None
     embedded: bool = False
-    #: Overpay API version the suites speak: 2 (the classic default, no header) or 3
-    #: (``X-API-Version: 3``; every answer is held to the v3 contracts).
-    api_version: int = 2
+    #: Overpay API versions the gateway is declared to speak (``[overpay] api_versions``), the
+    #: one the suites speak first: 2 (the classic default, no header) and/or 3
+    #: (``X-API-Version: 3``; answers held to the v3 contracts). A version not declared here is
+    #: *not verified*, never demanded.
+    api_versions: tuple[int, ...] = (2,)
+
+    @property
+    def api_version(self) -> int:
+        """The version every suite speaks: the first one declared."""
+        return self.api_versions[0]
 
     @property
     def secrets(self) -> list[str]:
@@ -118,6 +125,51 @@ class Profile:
     mock_faults: list[str] = field(default_factory=list)
     mock_variants: list[str] = field(default_factory=list)
     path: Path | None = None
+    #: ``[mock] overpay_api_versions`` when the profile declares them; None: the mock's own.
+    mock_api_versions: tuple[int, ...] | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return any(t is not None and t.embedded for t in (self.overpay, self.opp))
+
+    @property
+    def secrets(self) -> list[str]:
+        return [self.secret_key]
+
+
+@dataclass
+class OppTarget:
+    base_url: str
+    entity_id: str
+    token: str
+    timing: Timing = field(default_factory=Timing)
+    outcomes: dict[str, dict[str, str]] = field(default_factory=dict)
+    webhook_secret: str | None = None
+    embedded: bool = False
+
+    @property
+    def secrets(self) -> list[str]:
+        return [s for s in (self.token, self.webhook_secret) if s]
+
+
+@dataclass
+class ReceiverConfig:
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 0
+    public_url: str | None = None
+
+
+@dataclass
+class Profile:
+    name: str
+    overpay: OverpayTarget | None
+    opp: OppTarget | None
+    receiver: ReceiverConfig = field(default_factory=ReceiverConfig)
+    mock_faults: list[str] = field(default_factory=list)
+    mock_variants: list[str] = field(default_factory=list)
+    path: Path | None = None
+    #: ``[mock] overpay_api_versions`` when the profile declares them; None: the mock's own.
+    mock_api_versions: tuple[int, ...] | None = None
 
     @property
     def embedded(self) -> bool:
@@ -129,6 +181,9 @@ class Profile:
         for target in (self.overpay, self.opp):
             if target is not None and target.embedded:
                 target.timing = mock_timing(settings, target.timing)
+        # The versions the mock speaks (a v2-only mock ignores X-API-Version), unless declared.
+        if self.overpay is not None and self.overpay.embedded and self.mock_api_versions is None:
+            self.overpay.api_versions = tuple(settings.get("api_versions", MOCK_API_VERSIONS))
 
     @property
     def secrets(self) -> list[str]:
@@ -138,6 +193,9 @@ class Profile:
                 out.extend(target.secrets)
         return out
 
+
+#: The embedded mock speaks both Overpay API versions (unless its ``v2-only`` variant is on).
+MOCK_API_VERSIONS = (2, 3)
 
 MOCK_TIMING = Timing(request_timeout=10.0, processing_timeout=60.0, poll_interval=1.0,
                      retention=DAY, max_wait=120.0, notification_timeout=60.0,
@@ -174,17 +232,22 @@ def mock_timing(settings: Mapping[str, Any], base: Timing) -> Timing:
 
 
 def embedded_profile(faults: list[str] | None = None, variants: list[str] | None = None,
-                     overpay_api_version: int = 2) -> Profile:
-    """The default target: the embedded mock for both gateways (base URLs set at start-up)."""
+                     overpay_api_versions: tuple[int, ...] | None = None) -> Profile:
+    """The default target: the embedded mock for both gateways (base URLs set at start-up).
+
+    ``overpay_api_versions`` None: the versions the mock says it speaks are adopted at start-up
+    (``asyncpay.pytest.session.embedded_mock``), as its retention is.
+    """
     return Profile(
         name="embedded mock",
         overpay=OverpayTarget("", MOCK_SHOP_ID, MOCK_SECRET_KEY, copy.deepcopy(MOCK_TIMING),
                               _merge_outcomes(OVERPAY_OUTCOMES, MOCK_OVERPAY_OUTCOMES),
-                              embedded=True, api_version=overpay_api_version),
+                              embedded=True, api_versions=overpay_api_versions or MOCK_API_VERSIONS),
         opp=OppTarget("", MOCK_ENTITY_ID, MOCK_TOKEN, copy.deepcopy(MOCK_TIMING),
                       dict(OPP_OUTCOMES), webhook_secret=MOCK_WEBHOOK_SECRET, embedded=True),
         mock_faults=list(faults or []),
         mock_variants=list(variants or []),
+        mock_api_versions=overpay_api_versions,
     )
 
 
@@ -281,12 +344,27 @@ def _timing(path: str, name: str, data: Any, *, checkouts: bool = False) -> Timi
     return timing
 
 
-def _api_version(sec: _Section, key: str) -> int:
-    """Overpay's API version: 2 (the default) or 3 (https://docs.overpay.io/en/reference/api_v3/)."""
-    version = sec.get(key, int, 2)
-    if version not in (2, 3):
-        raise ProfileError(f"{sec.where(key)}: expected 2 or 3, got {version!r}")
-    return int(version)
+def _api_versions(sec: _Section, key: str) -> tuple[int, ...] | None:
+    """Overpay's API versions declared under ``key`` (a list: ``api_versions = [2, 3]``, the
+    first one spoken by every suite) or under the older single ``key`` without its ``s``
+    (``api_version = 3``, read as ``[3]``); None when neither is set.
+    Versions: 2 (the default) and 3 (https://docs.overpay.io/en/reference/api_v3/)."""
+    single = key.removesuffix("s")
+    if key in sec.data and single in sec.data:
+        raise ProfileError(f"{sec.where(single)}: set {key} only (it replaces {single})")
+    if single in sec.data:
+        versions = [sec.get(single, int)]
+        where = sec.where(single)
+    elif key in sec.data:
+        versions = list(sec.get(key, list))
+        where = sec.where(key)
+    else:
+        return None
+    if not versions or len(set(versions)) != len(versions) or any(
+            type(v) is not int or v not in (2, 3) for v in versions):
+        raise ProfileError(f"{where}: expected a list of distinct versions, 2 and/or 3 "
+                           f"(e.g. {key} = [2, 3]), got {sec.data.get(key, sec.data.get(single))!r}")
+    return tuple(versions)
 
 
 def _outcomes(path: str, name: str, data: Any, defaults: dict[str, dict[str, Any]],
@@ -331,12 +409,12 @@ def load_profile(path: Path, faults: list[str] | None = None,
     mock = _Section(where, "mock", top.get("mock", dict, {}))
     mock_faults = list(mock.get("faults", list, [])) + list(faults or [])
     mock_variants = list(mock.get("variants", list, [])) + list(variants or [])
-    mock_api_version = _api_version(mock, "overpay_api_version")
+    mock_api_versions = _api_versions(mock, "overpay_api_versions")
     mock.finish()
     if "overpay" not in data and "opp" not in data:
         # Only a [mock] table (or nothing): the embedded mock, possibly with faults.
         top.finish()
-        profile = embedded_profile(mock_faults, mock_variants, mock_api_version)
+        profile = embedded_profile(mock_faults, mock_variants, mock_api_versions)
         profile.name, profile.path = name, path
         return profile
 
@@ -367,7 +445,7 @@ def load_profile(path: Path, faults: list[str] | None = None,
                                 "task_failure")),
             webhooks=webhooks,
             webhook_public_key=public_key,
-            api_version=_api_version(sec, "api_version"),
+            api_versions=_api_versions(sec, "api_versions") or (2,),
         )
         sec.finish()
 
@@ -399,8 +477,8 @@ def load_profile(path: Path, faults: list[str] | None = None,
         raise ProfileError(f"{where}: [mock] faults apply only to the embedded mock (no [overpay]/[opp])")
     if mock_variants:
         raise ProfileError(f"{where}: [mock] variants apply only to the embedded mock (no [overpay]/[opp])")
-    if mock_api_version != 2:
-        raise ProfileError(f"{where}: [mock] overpay_api_version applies only to the embedded mock; "
-                           "use [overpay] api_version")
+    if mock_api_versions is not None:
+        raise ProfileError(f"{where}: [mock] overpay_api_versions applies only to the embedded mock; "
+                           "use [overpay] api_versions")
     return Profile(name=name, overpay=overpay, opp=opp,
                    receiver=ReceiverConfig(host.strip("[]"), int(port), public_url), path=path)

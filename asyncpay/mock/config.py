@@ -147,6 +147,8 @@ class MockConfig:
             "notification_delay": self.notification_delay,
             "checkout_lifetime": self.checkout_lifetime,
             "checkout_reads_per_minute": self.checkout_reads_per_minute,
+            # The Overpay API versions this mock speaks, for a profile to declare.
+            "api_versions": [2] if "v2-only" in self.variants else [2, 3],
             "faults": sorted(self.faults),
             "variants": sorted(self.variants),
         }

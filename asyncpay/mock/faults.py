@@ -63,8 +63,8 @@ _ALL = (
           "200 results stay available forever."),
     Fault("retention-from-completion", "overpay.retention-expiry",
           "Retention is counted from the task's completion instead of its creation."),
-    Fault("retention-too-short", "overpay.retention-kept",
-          "200 results disappear after half the retention period."),
+    Fault("expires-early", "overpay.retention-kept",
+          "200 results vanish at half the retention period (answer 404 unknown from then on)."),
     # --- Overpay: single delivery -------------------------------------------------------
     Fault("error-returned-twice", "overpay.error-once",
           "A one-time error result (e.g. 422) is returned twice before 404 unknown."),

@@ -213,7 +213,7 @@ class OverpayApi:
         start, kept = task.created_at, self.rt.config.retention
         if self.faults.on("retention-from-completion") and task.completed_at is not None:
             start = task.completed_at
-        if self.faults.on("retention-too-short") and task.result_status == 200:
+        if self.faults.on("expires-early") and task.result_status == 200:
             kept /= 2  # the fault shortens what the rule is about: 200 results
         return self.rt.clock.now() >= start + kept
 
@@ -264,7 +264,7 @@ class OverpayApi:
     def _with_basic_auth(self, handler: Handler) -> Handler:
         async def guarded(request: Request) -> Response:
             response = self._refuse(request) or self._throttle(request) or await handler(request)
-            if self.faults.on("api-version-ignored"):
+            if self.faults.on("api-version-ignored") or self.variants.on("v2-only"):
                 return response
             return overpay_v3.answer_for(request, response)  # v3 when X-API-Version: 3
         return guarded

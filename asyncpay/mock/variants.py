@@ -26,6 +26,7 @@ OVERPAY_STATUSES = "https://docs.overpay.io/en/integration/card_api/statuses/"
 OPP_NOTIFICATIONS = "https://docs.oppwa.com/tutorials/manage-payments/async-notifications"
 OPP_PARAMETERS = "https://paynt.docs.oppwa.com/reference/parameters"
 OPP_RESULT_CODES = "https://vr-pay-ecommerce.docs.oppwa.com/reference/resultCodes"
+OVERPAY_API_V3 = "https://docs.overpay.io/en/reference/api_v3/"
 
 #: ``--variant all`` switches every variant on.
 ALL = "all"
@@ -109,6 +110,10 @@ _ALL = (
             f"{THROTTLED_READS_PER_MINUTE} a minute per payment answer 429 800.120.100 "
             "(the profile is told the rate).", OVERPAY_ASYNC,
             MappingProxyType({"status_reads_per_minute": THROTTLED_READS_PER_MINUTE})),
+    Variant("v2-only",
+            "X-API-Version is optional and v2 is the default shape (the only one the async page "
+            "shows; many white-label deployments run it alone): the gateway speaks v2 only and "
+            "ignores X-API-Version: 3 (its effective api_versions are [2]).", OVERPAY_API_V3),
     # --- deliveries ----------------------------------------------------------------------
     Variant("duplicate-deliveries",
             "webhooks and notifications may be delivered more than once, header names in any "

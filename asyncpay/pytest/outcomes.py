@@ -17,12 +17,20 @@ from asyncpay.verdicts import UNSETTLED_OUTCOMES, CheckRecord, Verdict, failed_r
 
 #: set on a test item that checked a ledger entry: the entry's id, so the ledger drops it
 RESOLVES = pytest.StashKey[str]()
+#: rules a test item observed nothing decisive for (rule → why): not verified even if it passes
+UNDECIDED = pytest.StashKey[dict[str, str]]()
 #: the exchanges of one test item
 ITEM_RECORDING = pytest.StashKey[Recording]()
 
 #: Every exchange is held to these (the gateways hand them to each client), so any check that
 #: talked to a gateway checks them.
 TRANSPORT_RULES = ("transport.answers", "transport.json-content-type", "transport.no-redirect")
+
+
+def undecided(item: pytest.Item, rule: str, reason: str) -> None:
+    """Mark ``rule`` of a (passing) test as *not verified*: it observed nothing decisive for it.
+    ``item`` is the test's ``request.node``."""
+    item.stash.setdefault(UNDECIDED, {})[rule] = reason
 
 
 def recording_of(item: pytest.Item) -> Recording:
@@ -61,6 +69,9 @@ def record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | No
             "".join(traceback.format_exception_only(type(exc), exc))
     else:
         message = ""
+    undecided_rules = item.stash.get(UNDECIDED, {}) if verdict is Verdict.PASSED else {}
+    if undecided_rules:
+        message = "; ".join(f"[{rule}] not verified: {why}" for rule, why in undecided_rules.items())
     state = session_of(item.config)
     # A failure's longrepr was redacted when its report was made (pytest_runtest_makereport):
     # every other message is redacted here, each once.
@@ -76,4 +87,5 @@ def record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | No
         ledger=getattr(exc, "data", None) or None,
         resolves=item.stash.get(RESOLVES, None),
         recording=rec.to_dict() if rec is not None else None,
+        undecided=list(undecided_rules),
     ))

@@ -22,14 +22,14 @@ from asyncpay.config import options
 from asyncpay.config.profile import Profile
 from asyncpay.errors import HarnessError
 from asyncpay.pytest import progress_view, registry
-from asyncpay.pytest.outcomes import RESOLVES, record, rules_of
+from asyncpay.pytest.outcomes import RESOLVES, record, rules_of, undecided
 from asyncpay.pytest.session import activate, in_use, run_meta, session_of, stamp
 from asyncpay.rules import RULES
 from asyncpay.verdicts import UNSETTLED_OUTCOMES, Verdict
 
 pytest_plugins = ("asyncpay.pytest.fixtures",)
 
-__all__ = ["RESOLVES", "in_use"]
+__all__ = ["RESOLVES", "in_use", "undecided"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 from asyncpay.config import options
-from asyncpay.config.profile import Profile, embedded_profile, load_profile, mock_timing
+from asyncpay.config.profile import MOCK_API_VERSIONS, Profile, embedded_profile, load_profile, mock_timing
 from asyncpay.errors import HarnessError, ProfileError
 from asyncpay.http.redaction import RedactingFilter, Redactor
 from asyncpay.pytest import progress_view
@@ -117,6 +117,10 @@ def embedded_mock(profile: Profile) -> tuple[Any, Profile]:
     settings = mock_config.effective()
     adopted = _each_target(profile, lambda target: dataclasses.replace(
         target, timing=mock_timing(settings, target.timing)) if target.embedded else target)
+    # The versions the mock speaks (a v2-only mock ignores X-API-Version), unless declared.
+    if adopted.overpay is not None and adopted.overpay.embedded and profile.mock_api_versions is None:
+        adopted = dataclasses.replace(adopted, overpay=dataclasses.replace(
+            adopted.overpay, api_versions=tuple(settings.get("api_versions", MOCK_API_VERSIONS))))
     return mock_config, dataclasses.replace(adopted, mock_variants=list(mock_config.variants))
 
 

@@ -5,6 +5,11 @@ A check that can only be made later (a 24 h retention on a real sandbox) raises
 end of the run :func:`update` adds an entry for it; a later run loads the ledger, re-checks the
 entries that are due and names the entry it settled (``resolves``), and the entry is dropped.
 
+One deferred check may leave several entries for its subject: ``data["checks"]`` lists them
+(``{"rule", "due", "due_until"}``). An entry with ``due_until`` is a window (the 200 result must
+still be there: a read after ``due_until`` proves nothing); a run after its window reports it
+missed (*not verified*, with when to run) and the entry is dropped, never counted as passed.
+
 >>> import tempfile, time
 >>> folder = tempfile.TemporaryDirectory()
 >>> path = Path(folder.name) / "ledger.json"            # a run's reports/ledger.json
@@ -47,20 +52,28 @@ class LedgerEntry:
     due: float | None  # wall clock (time.time()); None: checkable on the next run
     data: dict[str, Any] = field(default_factory=dict)
     added: float = 0.0
+    #: wall clock: the end of the window the check must be made in; None: any time after ``due``
+    due_until: float | None = None
 
     def is_due(self, now: float) -> bool:
-        """Whether a run at ``now`` can make the check."""
+        """Whether a run at ``now`` can make the check (its window has opened)."""
         return self.due is None or now >= self.due
 
+    def is_missed(self, now: float) -> bool:
+        """Whether the check's window closed before ``now``: it can no longer be made."""
+        return self.due_until is not None and now > self.due_until
+
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "due_iso": iso(self.due), "added_iso": iso(self.added)}
+        return {**asdict(self), "due_iso": iso(self.due), "due_until_iso": iso(self.due_until),
+                "added_iso": iso(self.added)}
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> LedgerEntry:
-        due = raw.get("due")
+        due, until = raw.get("due"), raw.get("due_until")
         return cls(id=str(raw["id"]), rule=str(raw["rule"]), test=str(raw.get("test", "")),
                    due=float(due) if due is not None else None, data=dict(raw.get("data") or {}),
-                   added=float(raw.get("added") or 0.0))
+                   added=float(raw.get("added") or 0.0),
+                   due_until=float(until) if until is not None else None)
 
 
 def iso(at: float | None) -> str | None:
@@ -110,24 +123,33 @@ def save(path: Path, entries: Iterable[LedgerEntry]) -> None:
 def update(path: Path, records: Iterable[CheckRecord], now: float) -> list[LedgerEntry]:
     """Settle and add entries from a run's records; save and return what is still deferred.
 
-    An entry is dropped when a record that ``resolves`` it passed or failed; a record with
-    verdict ``deferred`` and ``ledger`` data adds an entry (one per rule and request_id).
+    An entry is dropped when a record that ``resolves`` it passed or failed, or — its window
+    closed (``due_until`` before ``now``) — was reported at all (missed: *not verified*); a record
+    with verdict ``deferred`` and ``ledger`` data adds an entry (one per rule and request_id), or
+    one per item of ``data["checks"]``.
     """
     records = list(records)
-    settled = {rec.resolves for rec in records if rec.resolves and rec.verdict in SETTLED}
-    entries = {entry.id: entry for entry in load(path) if entry.id not in settled}
+    old_entries = load(path)
+    missed = {entry.id for entry in old_entries if entry.is_missed(now)}
+    settled = {rec.resolves for rec in records
+               if rec.resolves and (rec.verdict in SETTLED or rec.resolves in missed)}
+    entries = {entry.id: entry for entry in old_entries if entry.id not in settled}
     for rec in records:
         data = rec.ledger
         if rec.verdict is not Verdict.DEFERRED or not isinstance(data, Mapping):
             continue
-        rule = rec.failed_rule or (rec.rules or ["?"])[0]
-        due = rec.due
-        new_id = entry_id(rule, rec.test, data, due)
-        if new_id in settled:
-            continue  # the same run settled it; a stale deferred record must not bring it back
-        old = entries.get(new_id)
-        entries[new_id] = LedgerEntry(new_id, rule, rec.test, float(due) if due is not None else None,
-                                      dict(data), old.added if old else now)
+        shared = {key: value for key, value in data.items() if key != "checks"}
+        checks = data.get("checks") or [{"rule": rec.failed_rule or (rec.rules or ["?"])[0],
+                                          "due": rec.due, "due_until": None}]
+        for check in checks:
+            rule, due, until = str(check["rule"]), check.get("due"), check.get("due_until")
+            new_id = entry_id(rule, rec.test, shared, due)
+            if new_id in settled:
+                continue  # the same run settled it; a stale deferred record must not bring it back
+            old = entries.get(new_id)
+            entries[new_id] = LedgerEntry(new_id, rule, rec.test, float(due) if due is not None else None,
+                                          dict(shared), old.added if old else now,
+                                          float(until) if until is not None else None)
     kept = list(entries.values())
     save(path, kept)
     return sorted(kept, key=lambda e: (e.due or 0.0, e.rule, e.id))

@@ -152,6 +152,7 @@ def _check(rec: CheckRecord) -> dict[str, Any]:
         "due_iso": ledger.iso(rec.due),
         "ledger": rec.ledger,
         "resolves": rec.resolves,
+        "undecided": list(rec.undecided),  # rules this passed check saw nothing decisive for
         "exchanges": len(recording.get("exchanges") or []),
         "shapes": dict(recording.get("shapes") or {}),
     }

@@ -6,11 +6,11 @@ flattens the transaction (``uid``, ``code``, ``friendly_message``, ``status``,
 created). The task lifecycle is the same in both: only the shapes differ. Source:
 https://docs.overpay.io/en/reference/api_v3/ (the bePaid page of the same name reads the same).
 
-This module is the seam between the harness and the version: the profile chooses a version
-(``[overpay] api_version``), the client sends its header (:func:`headers`), and whoever holds
-an answer to a contract asks :func:`contract_for` which one — or lets
-:func:`asyncpay.checks.api_version.answer_in_version` do it, which also says when an answer is in
-the other version's shape.
+This module is the seam between the harness and the version: the profile declares the versions the
+gateway speaks (``[overpay] api_versions = [2, 3]``, the first one spoken by every suite), the
+client sends its header (:func:`headers`), and whoever holds an answer to a contract asks
+:func:`contract_for` which one — or lets :func:`asyncpay.checks.api_version.answer_in_version` do
+it, which also says when an answer is in the other version's shape.
 
 >>> contract_for(3, "result-payment"), contract_for(2, "result-payment")
 ('overpay/v3-result-payment', 'overpay/result-payment')
@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from asyncpay.errors import NotVerified
 from asyncpay.schemas.contracts import OVERPAY_TRANSACTION_TYPES
 
 #: The versions the harness speaks; 2 is the documented default (no header sent).
@@ -95,6 +96,25 @@ def speaking(gateway: Any, api_version: int) -> Any:
     It shares the gateway's client connection, clock and recording, sends the version's header
     on every request and holds every answer to that version's contracts (its own task models).
     """
-    target = dataclasses.replace(gateway.target, api_version=api_version)
+    declared = gateway.target.api_versions
+    target = dataclasses.replace(gateway.target, api_versions=(api_version, *(v for v in declared if v != api_version)))
     client = gateway.client.with_headers(headers(api_version), drop=() if api_version != DEFAULT else (HEADER,))
     return dataclasses.replace(gateway, target=target, client=client, models={})
+
+
+def declared_view(gateway: Any, api_version: int) -> Any:
+    """:func:`speaking` for a version the profile declares; a version it does not declare is
+    *not verified* (``NotVerified`` on ``overpay.api-version``), with the profile key to set.
+
+    A gateway need not speak v3 (v2 is the documented default): the harness demands only what
+    the user said their gateway speaks.
+    """
+    declared = tuple(gateway.target.api_versions)
+    if api_version not in declared:
+        wanted = sorted({*declared, api_version})
+        key = ("[mock] overpay_api_versions" if getattr(gateway.target, "embedded", False)
+               else "[overpay] api_versions")
+        raise NotVerified("overpay.api-version",
+                          f"the profile declares Overpay API versions {list(declared)}, not {api_version}; "
+                          f"if the gateway speaks v{api_version}, declare it: {key} = {wanted}")
+    return speaking(gateway, api_version)

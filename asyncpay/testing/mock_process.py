@@ -99,8 +99,10 @@ class MockProcess:
         """A profile for both gateways on this mock, with ``timing()``; returns ``path``."""
         timing = {key: value for key, value in dataclasses.asdict(self.timing()).items()}
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Declare the API versions the mock says it speaks, as a user would declare their shop's.
         path.write_text(profile_toml(overpay=self.url, opp=self.url, timing=timing, name=name,
-                                     extra=TASK_FAILURE, webhook_secret=True), encoding="utf-8")
+                                     extra=TASK_FAILURE, webhook_secret=True,
+                                     api_versions=self.config().get("api_versions")), encoding="utf-8")
         return path
 
     # --- start-up ----------------------------------------------------------------------

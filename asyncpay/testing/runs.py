@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,8 +60,12 @@ def suite_environment(hypothesis_profile: str = "ci", **extra: str) -> dict[str,
 
 def profile_toml(*, overpay: str | None = None, opp: str | None = None,
                  timing: Mapping[str, float | str] | None = None, name: str = "test target",
-                 extra: str = "", webhook_secret: bool = False) -> str:
+                 extra: str = "", webhook_secret: bool = False,
+                 api_versions: Sequence[int] | None = None) -> str:
     """A profile for the mock's credentials (read from ``CREDENTIALS``), on the given servers.
+
+    ``api_versions``: the Overpay API versions declared (``[overpay] api_versions``); None
+    leaves the profile's default (2 only).
 
     ``timing`` keys that belong to COPYandPAY (``checkout_*``) go to ``[opp.timing]`` only.
     ``webhook_secret``: the OPP target decrypts encrypted webhooks with the mock's key.
@@ -71,7 +75,9 @@ def profile_toml(*, overpay: str | None = None, opp: str | None = None,
     overpay_lines = [line for line in timing_lines if not line.startswith("checkout_")]
     if overpay is not None:
         lines += ["[overpay]", f"base_url = {json.dumps(overpay)}", 'shop_id_env = "MOCK_SHOP_ID"',
-                  'secret_key_env = "MOCK_SECRET_KEY"', "[overpay.timing]", *overpay_lines]
+                  'secret_key_env = "MOCK_SECRET_KEY"',
+                  *([f"api_versions = {json.dumps(list(api_versions))}"] if api_versions else []),
+                  "[overpay.timing]", *overpay_lines]
     if opp is not None:
         lines += ["[opp]", f"base_url = {json.dumps(opp)}", 'entity_id_env = "MOCK_ENTITY_ID"',
                   'token_env = "MOCK_TOKEN"',

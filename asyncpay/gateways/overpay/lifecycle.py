@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 from asyncpay.checks import overpay as checks
+from asyncpay.checks import overpay_availability as availability
 from asyncpay.http.client import Answer
 from asyncpay.errors import NotVerified
 
@@ -111,8 +112,10 @@ def show(answer: Answer) -> str:
 class TaskModel:
     """Holds one task's answers to the documented rules; raises on the first broken one.
 
-    Every rule is a named check in :mod:`asyncpay.checks.overpay`; the model only knows which
-    answer is owed when.
+    Every rule is a named check in :mod:`asyncpay.checks.overpay` or
+    :mod:`asyncpay.checks.overpay_availability`, and that check decides it from what the model
+    hands it (the answer, its target time, the window, what was delivered before); the model
+    keeps the task's state and routes each answer to the checks that apply.
     """
 
     task: Task
@@ -127,13 +130,25 @@ class TaskModel:
     api_version: int = 2  # the Overpay API version spoken: which contracts hold the results
 
     # --- time windows ---------------------------------------------------------------
+    @property
+    def kept_until(self) -> float:
+        """Target time (seconds) until which a 200 result must still be there: the retention from
+        the earliest possible creation (the POST sent), less the slack."""
+        return self.task.sent_at + self.retention - self.slack
+
+    @property
+    def expired_from(self) -> float:
+        """Target time (seconds) from which both URLs must answer 404 unknown: the retention from
+        the latest possible creation (the task answer), plus the slack."""
+        return self.task.answered_at + self.retention + self.slack
+
     def kept(self, at: float) -> bool:
         """Whether a 200 result must still be there at target time ``at``."""
-        return at < self.task.sent_at + self.retention - self.slack
+        return at < self.kept_until
 
     def expired(self, at: float) -> bool:
         """Whether both URLs must answer 404 unknown at target time ``at``."""
-        return at >= self.task.answered_at + self.retention + self.slack
+        return at >= self.expired_from
 
     @property
     def done(self) -> bool:
@@ -141,17 +156,23 @@ class TaskModel:
 
     # --- observation ----------------------------------------------------------------
     def observe(self, url: str, answer: Answer, at: float) -> AnswerKind:
-        """Check one answer from the status (``url="status"``) or result URL at target time ``at``."""
+        """Check one answer from the status (``url="status"``) or result URL at target time ``at``.
+
+        The model routes each answer to the checks of the rules that apply to it; each check
+        decides its rule from what it is given (:mod:`asyncpay.checks.overpay`).
+        """
         kind = classify(answer)
         self.history.append(f"{url}: {show(answer)}")
         where = f"{url}_url of task {self.task.request_id}"
         if kind is AnswerKind.THROTTLED:
             return kind
+        availability.retention_expiry(answer, where, at=at, expired_from=self.expired_from, retention=self.retention,
+                                history=self.history)
         if self.expired(at):
-            if kind is not AnswerKind.UNKNOWN:
-                checks.retention_expiry(answer, where, self.retention, self.history)
             checks.unknown_404(answer, self.task.request_id, where)
             return kind
+        if self.task.outcome.one_time or self.deliveries:
+            self._once(answer, where, at)
         handler = {
             AnswerKind.PROCESSING: self._processing,
             AnswerKind.COMPLETED: self._completed,
@@ -163,30 +184,25 @@ class TaskModel:
         return kind
 
     def _processing(self, url: str, answer: Answer, at: float, where: str) -> None:
-        if self.done:
-            checks.no_going_back(answer, where, self.history)
+        checks.no_going_back(self.done, answer, where, self.history)
         if url == "status":
             checks.status_processing(answer, self.task.request_id, where)
         else:
             checks.result_processing(answer, self.task.request_id, where)
 
     def _completed(self, url: str, answer: Answer, at: float, where: str) -> None:
-        if url != "status":
-            checks.result_is_a_result(answer, where)
+        checks.result_is_a_result(answer, url, where)
         checks.status_completed(answer, self.task.request_id, where)
         self.seen_completed = True
 
     def _unknown(self, url: str, answer: Answer, at: float, where: str) -> None:
         checks.unknown_404(answer, self.task.request_id, where)
-        if self.deliveries or not self.kept(at):
-            return  # after a one-time delivery, or near the retention edge: 404 is right
-        if self.task.outcome.one_time and self.result is None:
-            self._once_violation(answer, where, delivered=False)
-        checks.retention_kept(answer, where, at - self.task.answered_at, self.retention, self.history)
+        if self.deliveries or (self.task.outcome.one_time and self.result is None):
+            return  # a one-time result's task: "once" judged it (a 404 after delivery is right)
+        availability.retention_kept(answer, where, at=at, kept_until=self.kept_until, created=self.task.answered_at,
+                              retention=self.retention, history=self.history)
 
     def _result(self, url: str, answer: Answer, at: float, where: str) -> None:
-        if self.deliveries:
-            self._once_violation(answer, where, delivered=True)
         checks.result_shape(answer.json, where, request_documented=self.task.documented,
                             api_version=self.api_version)
         if self.task.outcome.one_time and self.result is None:
@@ -202,28 +218,24 @@ class TaskModel:
         self.result_reads += 1
 
     def _error(self, url: str, answer: Answer, at: float, where: str) -> None:
-        if self.deliveries:
-            self._once_violation(answer, where, delivered=True)
-        if self.result is not None:
-            checks.no_error_after_result(answer, where)
+        checks.no_error_after_result(self.result, answer, where)
         if url == "result" or is_validation_error(answer.json):
             checks.result_shape(answer.json, where, api_version=self.api_version)
         else:
             checks.status_task_error(answer, where)
         self.deliveries += 1
         self.delivered = answer.json
-        if self.task.outcome in (Outcome.SUCCESSFUL, Outcome.FAILED, Outcome.INCOMPLETE):
-            checks.valid_request_not_refused(self.task.outcome.value, answer, where)
+        checks.valid_request_not_refused(self.task.outcome.value, answer, where)
 
-    def _once_violation(self, answer: Answer, where: str, *, delivered: bool) -> NoReturn:
-        """A one-time result broke "once": a validation error's rule or a task failure's."""
-        if delivered:
-            validation = is_validation_error(self.delivered)
-        else:
-            validation = self.task.outcome is not Outcome.TASK_FAILURE
-        if validation:
-            checks.error_once(answer, where, self.history, delivered=delivered)
-        checks.task_failure_once(answer, where, self.history, delivered=delivered)
+    def _once(self, answer: Answer, where: str, at: float) -> None:
+        """A one-time result's task, judged on "once" by the rule of what it delivered (or, before
+        a delivery, of what its trigger was meant to produce): a validation error's or a task
+        failure's."""
+        validation = (is_validation_error(self.delivered) if self.deliveries
+                      else self.task.outcome is not Outcome.TASK_FAILURE)
+        once = availability.error_once if validation else availability.task_failure_once
+        owed = self.kept_until if self.result is None else None  # a 200 result instead: nothing owed
+        once(answer, where, self.history, delivered=self.deliveries, at=at, owed_until=owed)
 
 
 def is_validation_error(body: Any) -> bool:

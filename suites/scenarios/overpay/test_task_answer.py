@@ -12,9 +12,9 @@ pytestmark = pytest.mark.overpay
 def test_async_post_answers_with_a_processing_task(overpay, operation):
     task = overpay.create(Outcome.SUCCESSFUL, operation=operation, label=f"task-{operation}")
 
-    kind, answer = overpay.read(task, "status")  # the model holds the first status answer to its shape
+    # The model holds the first status answer to its shape (processing, completed or the result;
+    # an error to this valid request fails overpay.result-matches-request there).
+    kind, answer = overpay.read(task, "status")
 
     if kind is AnswerKind.UNKNOWN:  # accepted by the model only past the retention window
         overpay.expect(task, (kind, answer), AnswerKind.PROCESSING, rule="overpay.task-answer")
-    assert kind in (AnswerKind.PROCESSING, AnswerKind.COMPLETED, AnswerKind.RESULT, AnswerKind.THROTTLED), \
-        answer.summary()
