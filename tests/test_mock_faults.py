@@ -208,6 +208,14 @@ def webhook(mock: MockServer, receiver: Receiver) -> bool:
     return (sent["uid"], sent["amount"]) == (transaction["uid"], 555)
 
 
+@probe("webhook-contradicts")
+def webhooks_agree(mock: MockServer, receiver: Receiver) -> bool:
+    url = receiver.endpoint("webhook-agree-probe")
+    transaction = mock.completed_result(notification_url=url)
+    statuses = {hit.json()["transaction"]["status"] for hit in receiver.requests(url)}
+    return statuses == {transaction["status"]}
+
+
 @probe("status-redirects")
 def no_redirect(mock: MockServer, receiver: Receiver) -> bool:
     return not mock.status(mock.create_task()["request_id"]).is_redirect

@@ -163,6 +163,10 @@ _ALL = (
           "A checkout stays open after a successful payment: a second payment on it is accepted."),
     Fault("checkout-throttle-not-429", "opp.checkout-throttle",
           "Throttled checkout status reads answer HTTP 400 (with 800.120.100) instead of 429."),
+    # --- one timeline per transaction ---------------------------------------------------
+    Fault("webhook-contradicts", "overpay.final-state",
+          "After a final transaction's webhook, a second webhook for the same uid carries the "
+          "other final status (successful <-> failed); the stored transaction does not change."),
 )
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL}

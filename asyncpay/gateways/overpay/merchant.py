@@ -35,6 +35,7 @@ from asyncpay.waiting.polling import poll
 from asyncpay.config.profile import OverpayTarget
 from asyncpay.http.recording import Recording
 from asyncpay.http.throttle import Throttle
+from asyncpay.timeline import Timeline, from_recording
 
 OPERATION_TYPES = contracts.OVERPAY_TRANSACTION_TYPES
 #: Reads of a task's URLs made in a row while the gateway answers 429.
@@ -312,10 +313,19 @@ class OverpayMerchant:
                                   rule="overpay.tracking-query", label="tracking-id query", repeatable=True)
         return checks.tracking_query(answer, tracking_id, api_version=self.target.api_version)
 
-    def uid_query(self, uid: str) -> Answer:
+    def uid_query(self, uid: str, *, task: Task | None = None) -> Answer:
+        """GET /transactions/{uid}; with ``task`` the answer joins that task's timeline."""
         answer = self.client.send("GET", f"/transactions/{uid}", rule="overpay.uid-query",
-                                  label="uid query", repeatable=True)
+                                  label="uid query", repeatable=True,
+                                  task=task.request_id if task is not None else None)
         return answer
+
+    # --- the timeline -------------------------------------------------------------------
+    def timeline(self, task: Task) -> Timeline:
+        """Every answer this test read about ``task`` (task answer, status_url and response_url
+        reads, queries made with ``task=``), in time order; add deliveries with
+        :meth:`~asyncpay.timeline.Timeline.deliveries`."""
+        return from_recording(self.recording, task.request_id)
 
 
 def make_client(target: OverpayTarget, redactor: Any, **kwargs: Any) -> GatewayClient:

@@ -1,10 +1,12 @@
-"""With notification_url, an authenticated webhook carries the same transaction as the result."""
+"""With notification_url, an authenticated webhook carries the same transaction as the result;
+every delivery of it (repeats included) agrees with the result, and its final status never changes."""
 
 import pytest
 
 from asyncpay.wire import webhooks
 from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
+from asyncpay.checks import timeline as timeline_checks
 from asyncpay.errors import NotVerified
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
 from asyncpay.waiting.polling import await_delivery
@@ -12,7 +14,7 @@ from asyncpay.waiting.polling import await_delivery
 pytestmark = pytest.mark.overpay
 
 
-@pytest.mark.rule("overpay.webhook")
+@pytest.mark.rule("overpay.webhook", "overpay.final-state")
 def test_webhook_arrives_authenticated_with_the_result(overpay, receiver):
     target = overpay.target
     if target.webhooks == "off":
@@ -39,3 +41,10 @@ def test_webhook_arrives_authenticated_with_the_result(overpay, receiver):
                           "gives no webhook_public_key_file to verify it")
     checks.webhook_authenticated(basic_ok or signed_ok, request.headers)
     checks.webhook_body(request.body, transaction, api_version=target.api_version)
+
+    # Every delivery so far, repeats included, joins the task's timeline: the result read, the
+    # webhooks. A final status never changes on any channel; each delivery is the result's transaction.
+    deliveries = receiver.requests(path)
+    timeline_checks.overpay_final_state(overpay.timeline(task).deliveries("webhook", deliveries))
+    for delivery in deliveries:
+        checks.webhook_body(delivery.body, transaction, api_version=target.api_version)

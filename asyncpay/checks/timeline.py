@@ -1,0 +1,60 @@
+"""Checks that judge one transaction's whole timeline (:mod:`asyncpay.timeline`), not one answer.
+
+Order between channels is free (a webhook may come before or after a result read); only
+agreement is required.
+
+>>> from asyncpay.timeline import Timeline
+>>> line = Timeline("4f1c")
+>>> line.add("response_url", "GET /async/result/4f1c", 200, {"transaction": {"uid": "u1", "status": "successful"}}, at=1.0)
+>>> line.add("webhook", "POST /hooks/w", None, {"transaction": {"uid": "u1", "status": "successful"}}, at=2.0)
+>>> overpay_final_state(line)
+>>> line.add("webhook", "POST /hooks/w", None, {"transaction": {"uid": "u1", "status": "failed"}}, at=3.0)
+>>> overpay_final_state(line)
+Traceback (most recent call last):
+...
+asyncpay.errors.ContractViolation: [overpay.final-state] transaction u1 read as successful, then as failed
+...
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asyncpay.checks import check
+from asyncpay.errors import ContractViolation
+from asyncpay.schemas.api_versions import transaction_of
+from asyncpay.timeline import Observation, Timeline
+
+#: Documented final transaction statuses (https://docs.overpay.io/en/integration/card_api/statuses/).
+OVERPAY_FINAL = ("successful", "failed")
+
+
+def _transactions(observation: Observation) -> list[dict[str, Any]]:
+    """The transactions one observation shows: a result, a webhook body, a tracking-id list."""
+    body = observation.body
+    if isinstance(body, dict) and isinstance(body.get("transactions"), list):
+        return [t for t in body["transactions"] if isinstance(t, dict)]
+    one = transaction_of(body)
+    return [one] if one is not None else []
+
+
+@check("overpay.final-state")
+def overpay_final_state(timeline: Timeline) -> None:
+    """No transaction on the timeline reads as two different final statuses (successful /
+    failed) on any channels, whatever their order."""
+    first: dict[str, tuple[str, Observation]] = {}
+    for observation in timeline.observations:
+        for transaction in _transactions(observation):
+            uid, status = transaction.get("uid"), transaction.get("status")
+            if not isinstance(uid, str) or status not in OVERPAY_FINAL:
+                continue
+            if uid not in first:
+                first[uid] = (status, observation)
+                continue
+            seen, where = first[uid]
+            if status != seen:
+                raise ContractViolation(
+                    "overpay.final-state", f"transaction {uid} read as {seen}, then as {status}",
+                    expected=f"{seen} on every channel ({where.summary()})",
+                    received=f"{status} on {observation.summary()}",
+                    hint="a final status never changes; a repeated webhook must carry the same transaction")
