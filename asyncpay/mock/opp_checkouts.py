@@ -44,6 +44,7 @@ from asyncpay.mock.opp_payments import (
     new_payment_id,
 )
 from asyncpay.mock.store import Payment
+from asyncpay.mock.variants import CHECKOUT_PENDING_FOR
 from asyncpay.mock.urls import is_http_url, off_origin
 
 CHECKOUT_CREATED = "000.200.100"
@@ -162,12 +163,15 @@ class CheckoutApi:
                    if key in _SHOPPER_FIELDS or key == "shopperResultUrl"}
         payment_form = {**checkout.form, **shopper}
         code, final_code = initial_result(payment_form, now)
+        pending_for = self.rt.config.pending_delay
+        if final_code is None and self.rt.variants.on("checkout-pending-briefly"):
+            code, final_code, pending_for = PENDING, code, CHECKOUT_PENDING_FOR
         payment = Payment(new_payment_id(), payment_form, custom_parameters(checkout.form), checkout.base_url,
                           now, self.opp._code(code), final_code)
         self.rt.store.payments[payment.id] = payment
         checkout.payments.append(payment.id)
         if payment.pending:
-            self.rt.timeline.at(now + self.rt.config.pending_delay, lambda: self._finalise(checkout, payment))
+            self.rt.timeline.at(now + pending_for, lambda: self._finalise(checkout, payment))
         else:
             self._settled(checkout, payment)
         return self._redirect(checkout, payment_form.get("shopperResultUrl"))
@@ -194,7 +198,11 @@ class CheckoutApi:
                 return JSONResponse(self._render(checkout, unpaid))
             return JSONResponse(self._envelope(
                 {"result": {"code": PENDING, "description": "transaction pending"}}, checkout))
-        return JSONResponse(self._render(checkout, self.rt.store.payments[checkout.payments[-1]]))
+        latest = self.rt.store.payments[checkout.payments[-1]]
+        if latest.pending and self.rt.variants.on("checkout-pending-without-id"):
+            return JSONResponse(self._envelope(
+                {"result": {"code": latest.result_code, "description": "transaction pending"}}, checkout))
+        return JSONResponse(self._render(checkout, latest))
 
     # --- the payment's outcome and its notification ---------------------------------------
 

@@ -214,7 +214,7 @@ class CheckoutMerchant:
         if back.resource_path is None and rule == "opp.checkout-redirect":
             raise NotVerified(rule, "the shopper's payment was answered in place, without a redirect "
                               f"back to the shop (HTTP {back.answer.status_code})")
-        return self.status(checkout, back.resource_path or checkout.resource_path)
+        return self.status(checkout, back.resource_path or checkout.resource_path, rule=rule)
 
     # --- 4. the notification -----------------------------------------------------------------
     def next_notification(self, checkout: Checkout, *, rule: str = "opp.checkout-notification",
@@ -291,14 +291,41 @@ class CheckoutMerchant:
                                 expected="a status answer after polite, spaced reads",
                                 received=answer.summary() if answer is not None else None)
 
+    def _rate_pause(self, checkout: Checkout) -> float:
+        """Seconds to wait so the next read keeps within the documented 9 a minute per checkout."""
+        recent = [at for at in self._reads.get(checkout.id, []) if at > self.clock.now() - 60.0]
+        if len(recent) < DOCUMENTED_READS_PER_MINUTE:
+            return 0.0
+        return recent[-DOCUMENTED_READS_PER_MINUTE] + 60.0 - self.clock.now()
+
     def reads_within(self, checkout: Checkout, seconds: float) -> int:
         """How many status reads of ``checkout`` we made in the last ``seconds`` (target clock)."""
         since = self.clock.now() - seconds
         return sum(1 for at in self._reads.get(checkout.id, []) if at > since)
 
-    def status(self, checkout: Checkout, resource_path: str) -> dict[str, Any]:
-        """Read a paid checkout's payment from ``resource_path`` and check it (``opp.checkout-status``)."""
-        answer = self.read(checkout, resource_path, label=f"status {checkout.label}")
+    def status(self, checkout: Checkout, resource_path: str, *, rule: str = "opp.checkout-status") -> dict[str, Any]:
+        """Read a paid checkout's payment from ``resource_path`` and check it (``opp.checkout-status``).
+
+        A payment still pending (``000.200``: "changes within ~30 min") is read again, spaced
+        politely (never more than 9 reads a minute per checkout), until final; still pending at
+        the profile's ``notification_timeout``, the steps after it are *not verified* under ``rule``.
+        """
+        timing = self.target.timing
+        deadline = self.clock.now() + timing.notification_timeout
+        wait = max(timing.poll_interval, timing.checkout_read_interval, 0.05)
+        while True:
+            answer = self.read(checkout, resource_path, label=f"status {checkout.label}")
+            if not (answer.status_code == 200 and checks.pending_code(checks.result_code(answer))):
+                break
+            pending = checks.pending_status(answer, f"status read of {resource_path}")
+            self.recording.event(checkout.id, "status", f"{pending['result']['code']} (pending)", self.clock.now())
+            pause = max(min(wait, deadline - self.clock.now()), self._rate_pause(checkout))
+            if self.clock.now() >= deadline or not self.clock.can_wait(pause):
+                raise NotVerified(rule, f"checkout {checkout.id}'s payment still reads pending "
+                                  f"({pending['result']['code']}) {timing.notification_timeout:g} s after the "
+                                  "shopper paid (notification_timeout in the profile)")
+            self.clock.advance(pause)
+            wait = min(wait * 1.5, 60.0 / DOCUMENTED_READS_PER_MINUTE)
         body = checks.paid_status(answer, checkout.form, f"status read of {resource_path}")
         group = opp_checks.result_code_documented(body["result"]["code"], "checkout status read")
         if body["id"] not in checkout.payments:
