@@ -216,6 +216,14 @@ def webhooks_agree(mock: MockServer, receiver: Receiver) -> bool:
     return statuses == {transaction["status"]}
 
 
+@probe("v3-status-undocumented")
+def v3_status_documented(mock: MockServer, receiver: Receiver) -> bool:
+    task = mock.create_task()
+    mock.advance(mock.config.longest_processing)
+    result = mock.overpay.get(task["response_url"], headers={"X-API-Version": "3"}).json()
+    return result.get("status") in ("successful", "failed", "incomplete", "expired")
+
+
 @probe("status-redirects")
 def no_redirect(mock: MockServer, receiver: Receiver) -> bool:
     return not mock.status(mock.create_task()["request_id"]).is_redirect
