@@ -167,7 +167,7 @@ _ALL = (
     Fault("webhook-contradicts", "overpay.final-state",
           "After a final transaction's webhook, a second webhook for the same uid carries the "
           "other final status (successful <-> failed); the stored transaction does not change."),
-    Fault("v3-status-undocumented", "overpay.result-shape",
+    Fault("v3-status-undocumented", "overpay.api-version",
           "v3 transactions (results and queries) say status \"success\" instead of the "
           "documented \"successful\"."),
 )
