@@ -224,6 +224,15 @@ def v3_status_documented(mock: MockServer, receiver: Receiver) -> bool:
     return result.get("status") in ("successful", "failed", "incomplete", "expired")
 
 
+@probe("checkout-result-changes")
+def checkout_result_kept(mock: MockServer, receiver: Receiver) -> bool:
+    checkout_id = mock.prepare_checkout().json()["id"]
+    mock.shopper_pays(checkout_id)
+    mock.advance(mock.config.pending_delay)
+    codes = [mock.read_checkout(checkout_id).json()["result"]["code"] for _ in range(2)]
+    return bool(SUCCESSFUL_CODE.match(codes[0])) and codes[1] == codes[0]
+
+
 @probe("status-redirects")
 def no_redirect(mock: MockServer, receiver: Receiver) -> bool:
     return not mock.status(mock.create_task()["request_id"]).is_redirect

@@ -40,6 +40,14 @@ def test_fault_switch_is_killed_naming_its_rule(fault):
         f"checks {row.failed_checks}")
 
 
+def test_checkout_reuse_is_killed_while_checkout_payments_are_pending_briefly():
+    # The checkout is followed to its final state before a second payment is tried: a payment
+    # still pending for a moment after the redirect must not hide a checkout that stays open.
+    row = run_one("checkout-reuse-after-success", variants=["checkout-pending-briefly"])
+    assert row.exit_code == 1 and row.rule in row.failed_rules, (
+        f"exit {row.exit_code}, failing rules {row.failed_rules}\n{row.output_tail}")
+
+
 # Against a separately started real-time mock, through a profile: the rules whose checks wait in
 # real time (processing, retention, checkout lifetime, notifications) and the one that needs the
 # profile's webhook key. `python -m asyncpay.tools.matrix --clock real` runs every row.

@@ -227,7 +227,7 @@ _PENDING = re.compile(r"^000\.200")
 
 
 def pending_code(code: str | None) -> bool:
-    """Whether ``code`` is in the documented short-pending group ``^(000\.200)``."""
+    """Whether ``code`` is in the documented short-pending group ``000.200``."""
     return code is not None and _PENDING.match(code) is not None
 
 

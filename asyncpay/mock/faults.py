@@ -167,6 +167,9 @@ _ALL = (
     Fault("webhook-contradicts", "overpay.final-state",
           "After a final transaction's webhook, a second webhook for the same uid carries the "
           "other final status (successful <-> failed); the stored transaction does not change."),
+    Fault("checkout-result-changes", "opp.final-result-kept",
+          "A checkout's successful payment reads as declined (800.100.152) on every status read "
+          "after the first one that showed it successful."),
     Fault("v3-status-undocumented", "overpay.api-version",
           "v3 transactions (results and queries) say status \"success\" instead of the "
           "documented \"successful\"."),

@@ -51,6 +51,8 @@ CHECKOUT_CREATED = "000.200.100"
 NO_SESSION = ("invalid or missing parameter - (opp) No payment session found for the requested id - "
               "are you mixing test/live servers or have you paid more than 30min ago?")
 #: The documented "successful" result-code group: a payment in it ends its checkout.
+#: checkout-result-changes: the decline a successful payment turns into ("rejected by the bank" group).
+DECLINED = "800.100.152"
 SUCCESSFUL = re.compile(r"^(000\.000\.|000\.100\.1|000\.[36]|000\.400\.[1][12]0)")
 
 # name → (required, pattern the whole value must match)
@@ -113,6 +115,7 @@ class CheckoutApi:
         self.rt = opp.rt
         self.faults = opp.faults
         self.checkouts: dict[str, Checkout] = {}
+        self._read_successful: set[str] = set()  # checkout-result-changes: payments read as successful
 
     def routes(self) -> list[Route]:
         return [
@@ -202,7 +205,12 @@ class CheckoutApi:
         if latest.pending and self.rt.variants.on("checkout-pending-without-id"):
             return JSONResponse(self._envelope(
                 {"result": {"code": latest.result_code, "description": "transaction pending"}}, checkout))
-        return JSONResponse(self._render(checkout, latest))
+        body = self._render(checkout, latest)
+        if self.faults.on("checkout-result-changes") and SUCCESSFUL.match(latest.result_code):
+            if latest.id in self._read_successful:
+                body["result"] = {"code": DECLINED, "description": "Transaction declined (invalid card)"}
+            self._read_successful.add(latest.id)
+        return JSONResponse(body)
 
     # --- the payment's outcome and its notification ---------------------------------------
 

@@ -16,11 +16,11 @@ notifications) are added with :meth:`Timeline.delivery`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from asyncpay.http.recording import Recording
+from asyncpay.http.recording import Exchange, Recording
 from asyncpay.waiting.receiver import ReceivedRequest
 
 
@@ -95,11 +95,12 @@ def channel_of(label: str) -> str:
     return {"status": "status_url", "result": "response_url", "create": "task answer"}.get(first, label)
 
 
-def from_recording(recording: Recording, key: str, *, channel: str | None = None) -> Timeline:
+def from_recording(recording: Recording, key: str, *,
+                   channel: Callable[[Exchange], str] | None = None) -> Timeline:
     """The timeline of ``key`` from every exchange ``recording`` holds with ``task == key``.
 
-    ``channel`` names them all alike (e.g. ``"checkout status"``); by default it comes from each
-    exchange's label (:func:`channel_of`).
+    ``channel(exchange)`` names each exchange's channel; by default it comes from the exchange's
+    label (:func:`channel_of`).
     """
     timeline = Timeline(key)
     for exchange in recording.exchanges:
@@ -111,6 +112,6 @@ def from_recording(recording: Recording, key: str, *, channel: str | None = None
             body = None
         path = exchange.url.split("://", 1)[-1]
         path = "/" + path.split("/", 1)[1] if "/" in path else path
-        timeline.add(channel or channel_of(exchange.label), f"{exchange.method} {path.split('?', 1)[0]}",
+        timeline.add(channel(exchange) if channel else channel_of(exchange.label), f"{exchange.method} {path.split('?', 1)[0]}",
                      exchange.status, body, at=exchange.started)
     return timeline

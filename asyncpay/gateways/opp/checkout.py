@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 from asyncpay.schemas import contracts
 from asyncpay.checks import checkout as checks
 from asyncpay.checks import opp as opp_checks
+from asyncpay.checks import timeline as timeline_checks
 from asyncpay.http.client import Answer, GatewayClient
 from asyncpay.waiting.clock import TargetClock
 from asyncpay.errors import ContractViolation, NotVerified
@@ -39,6 +40,7 @@ from asyncpay.waiting.polling import await_delivery
 from asyncpay.config.profile import OppTarget
 from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 from asyncpay.http.recording import Recording
+from asyncpay.timeline import Timeline, from_recording
 
 #: Documented live rate of status reads per checkout: 9 a minute.
 DOCUMENTED_READS_PER_MINUTE = 9
@@ -332,6 +334,21 @@ class CheckoutMerchant:
             checkout.payments.append(body["id"])
         self.recording.event(checkout.id, "status", f"{body['result']['code']} ({group.name})", self.clock.now())
         return body
+
+    # --- the timeline ------------------------------------------------------------------------
+    def timeline(self, checkout: Checkout) -> Timeline:
+        """Every observation of ``checkout`` in this test: the shopper's payment and its redirect,
+        each status read, each notification that reached the receiver, in time order."""
+        line = from_recording(self.recording, checkout.id, channel=lambda exchange: (
+            "shopper's payment" if exchange.method == "POST" else "checkout status"))
+        return line.deliveries("notification", self.receiver.requests(checkout.hook_path))
+
+    def judge_timeline(self, checkout: Checkout) -> Timeline:
+        """Judge the checkout's whole timeline: a payment's final result never changes
+        (``opp.final-result-kept``). Returns the timeline."""
+        line = self.timeline(checkout)
+        timeline_checks.opp_final_result(line)
+        return line
 
     # --- 6. the lifetime -----------------------------------------------------------------------
     def expiry(self, checkout: Checkout) -> float:

@@ -19,7 +19,7 @@ import random
 import re
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -27,6 +27,7 @@ from asyncpay.schemas import api_versions, contracts
 
 from asyncpay.http import throttle
 from asyncpay.checks import overpay as checks
+from asyncpay.checks import timeline as timeline_checks
 from asyncpay.http.client import Answer, GatewayClient, basic
 from asyncpay.waiting.clock import TargetClock
 from asyncpay.errors import NotVerified
@@ -35,7 +36,9 @@ from asyncpay.waiting.polling import poll
 from asyncpay.config.profile import OverpayTarget
 from asyncpay.http.recording import Recording
 from asyncpay.http.throttle import Throttle
+from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.timeline import Timeline, from_recording
+from asyncpay.waiting.receiver import ReceivedRequest
 
 OPERATION_TYPES = contracts.OVERPAY_TRANSACTION_TYPES
 #: Reads of a task's URLs made in a row while the gateway answers 429.
@@ -307,10 +310,12 @@ class OverpayMerchant:
         return str(_RANDOM.randint(10**9, 10**10)) if re.fullmatch(r"\d+", like) else str(uuid.uuid4())
 
     # --- queries ----------------------------------------------------------------------
-    def tracking_query(self, tracking_id: str) -> list[dict[str, Any]]:
-        """GET /v2/transactions/tracking_id/{tracking_id}: the transactions listed (checked)."""
+    def tracking_query(self, tracking_id: str, *, task: Task | None = None) -> list[dict[str, Any]]:
+        """GET /v2/transactions/tracking_id/{tracking_id}: the transactions listed (checked); with
+        ``task`` the answer joins that task's timeline."""
         answer = self.client.send("GET", f"/v2/transactions/tracking_id/{tracking_id}",
-                                  rule="overpay.tracking-query", label="tracking-id query", repeatable=True)
+                                  rule="overpay.tracking-query", label="tracking-id query", repeatable=True,
+                                  task=task.request_id if task is not None else None)
         return checks.tracking_query(answer, tracking_id, api_version=self.target.api_version)
 
     def uid_query(self, uid: str, *, task: Task | None = None) -> Answer:
@@ -326,6 +331,18 @@ class OverpayMerchant:
         reads, queries made with ``task=``), in time order; add deliveries with
         :meth:`~asyncpay.timeline.Timeline.deliveries`."""
         return from_recording(self.recording, task.request_id)
+
+    def judge_timeline(self, task: Task, webhooks: Iterable[ReceivedRequest] = ()) -> Timeline:
+        """Judge ``task``'s whole timeline, ``webhooks`` (every delivery, repeats included) joined
+        to it: a final status never changes on any channel (``overpay.final-state``). Each
+        webhook is noted on the task's row of the report. Returns the timeline."""
+        line = self.timeline(task).deliveries("webhook", webhooks)
+        for delivery in line.on("webhook"):
+            status = (transaction_of(delivery.body) or {}).get("status")
+            self.recording.event(task.request_id, "webhook", f"status {status} ({delivery.source})",
+                                 self.clock.now())
+        timeline_checks.overpay_final_state(line)
+        return line
 
 
 def make_client(target: OverpayTarget, redactor: Any, **kwargs: Any) -> GatewayClient:

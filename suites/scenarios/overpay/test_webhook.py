@@ -6,7 +6,6 @@ import pytest
 from asyncpay.wire import webhooks
 from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
-from asyncpay.checks import timeline as timeline_checks
 from asyncpay.errors import NotVerified
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
 from asyncpay.waiting.polling import await_delivery
@@ -45,6 +44,6 @@ def test_webhook_arrives_authenticated_with_the_result(overpay, receiver):
     # Every delivery so far, repeats included, joins the task's timeline: the result read, the
     # webhooks. A final status never changes on any channel; each delivery is the result's transaction.
     deliveries = receiver.requests(path)
-    timeline_checks.overpay_final_state(overpay.timeline(task).deliveries("webhook", deliveries))
+    overpay.judge_timeline(task, deliveries)
     for delivery in deliveries:
         checks.webhook_body(delivery.body, transaction, api_version=target.api_version)
