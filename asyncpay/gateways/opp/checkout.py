@@ -347,7 +347,12 @@ class CheckoutMerchant:
         """Judge the checkout's whole timeline: a payment's final result never changes
         (``opp.final-result-kept``). Returns the timeline."""
         line = self.timeline(checkout)
-        timeline_checks.opp_final_result(line)
+        try:
+            timeline_checks.opp_final_result(line)
+        except ContractViolation as exc:
+            # Marked on the checkout's row of the report, where the reads that disagree are drawn.
+            self.recording.event(checkout.id, "reads disagree", str(exc).splitlines()[0], self.clock.now())
+            raise
         return line
 
     # --- 6. the lifetime -----------------------------------------------------------------------

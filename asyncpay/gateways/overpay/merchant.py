@@ -30,7 +30,7 @@ from asyncpay.checks import overpay as checks
 from asyncpay.checks import timeline as timeline_checks
 from asyncpay.http.client import Answer, GatewayClient, basic
 from asyncpay.waiting.clock import TargetClock
-from asyncpay.errors import NotVerified
+from asyncpay.errors import ContractViolation, NotVerified
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome, Task, TaskModel, show
 from asyncpay.waiting.polling import poll
 from asyncpay.config.profile import OverpayTarget
@@ -316,13 +316,21 @@ class OverpayMerchant:
         answer = self.client.send("GET", f"/v2/transactions/tracking_id/{tracking_id}",
                                   rule="overpay.tracking-query", label="tracking-id query", repeatable=True,
                                   task=task.request_id if task is not None else None)
-        return checks.tracking_query(answer, tracking_id, api_version=self.target.api_version)
+        listed = checks.tracking_query(answer, tracking_id, api_version=self.target.api_version)
+        if task is not None:
+            statuses = ", ".join(str(t.get("status")) for t in listed) or "none listed"
+            self.recording.event(task.request_id, "tracking query", statuses, self.clock.now())
+        return listed
 
     def uid_query(self, uid: str, *, task: Task | None = None) -> Answer:
         """GET /transactions/{uid}; with ``task`` the answer joins that task's timeline."""
         answer = self.client.send("GET", f"/transactions/{uid}", rule="overpay.uid-query",
                                   label="uid query", repeatable=True,
                                   task=task.request_id if task is not None else None)
+        if task is not None:
+            status = (transaction_of(answer.json) or {}).get("status")
+            self.recording.event(task.request_id, "uid query", f"HTTP {answer.status_code}, status {status}",
+                                 self.clock.now())
         return answer
 
     # --- the timeline -------------------------------------------------------------------
@@ -341,7 +349,12 @@ class OverpayMerchant:
             status = (transaction_of(delivery.body) or {}).get("status")
             self.recording.event(task.request_id, "webhook", f"status {status} ({delivery.source})",
                                  self.clock.now())
-        timeline_checks.overpay_final_state(line)
+        try:
+            timeline_checks.overpay_final_state(line)
+        except ContractViolation as exc:
+            # Marked on the task's row of the report, where the channels that disagree are drawn.
+            self.recording.event(task.request_id, "channels disagree", str(exc).splitlines()[0], self.clock.now())
+            raise
         return line
 
 
