@@ -43,6 +43,7 @@ def test_webhook_arrives_authenticated_with_the_result(overpay, receiver):
 
     # Every delivery so far, repeats included, joins the task's timeline: the result read, the
     # webhooks. A final status never changes on any channel; each delivery is the result's transaction.
+    overpay.uid_query(transaction["uid"], task=task)  # the stored transaction joins the timeline too
     deliveries = receiver.requests(path)
     overpay.judge_timeline(task, deliveries)
     for delivery in deliveries:
