@@ -116,3 +116,23 @@ def test_a_session_error_after_the_payment_is_no_result_change():
     gone = ("checkout status", "GET /v1/checkouts/C/payment", 400,
             {"result": {"code": "200.300.404", "description": "No payment session found"}}, 2.0)
     checks.opp_final_result(line_of(checkout_read("000.100.110", 1.0), gone))
+
+
+def test_the_report_draws_every_channel_of_a_task_in_one_row_and_marks_a_disagreement():
+    from asyncpay.reporting.html_report import timelines
+    from asyncpay.verdicts import CheckRecord, Verdict
+
+    events = [{"at": 1.0 + i, "target_time": 10.0 + i, "task": "r1", "kind": kind, "detail": detail}
+              for i, (kind, detail) in enumerate([
+                  ("created", "payments"), ("result:result", "200 successful"),
+                  ("webhook", "status successful"), ("webhook", "status failed"),
+                  ("uid query", "HTTP 200, status successful"),
+                  ("channels disagree", "[overpay.final-state] read as successful, then as failed")])]
+    record = CheckRecord("suites/scenarios/overpay/test_webhook.py::test_webhook", ["overpay.final-state"],
+                         Verdict.FAILED, failed_rule="overpay.final-state",
+                         recording={"exchanges": [], "events": events, "shapes": {}})
+
+    [group] = timelines([record])
+    [row] = group.timelines
+    assert [p.label for p in row.points] == [e["kind"] for e in events]
+    assert row.points[-1].colour == "#dc2626" and row.failing
