@@ -19,8 +19,8 @@ from asyncpay.mock.runtime import MockRuntime
 from asyncpay.mock.testing import MockServer, overpay_request
 from asyncpay.mock.variants import CHECKOUT_PENDING_FOR, THROTTLE_EVERY, THROTTLED_READS_PER_MINUTE
 from asyncpay.waiting.receiver import ReceivedRequest, Receiver
-from asyncpay.wire.webhooks import decrypt_opp_webhook
 from asyncpay.wire.testdata import MOCK_OVERPAY_OUTCOMES, OPP_OUTCOMES, OVERPAY_OUTCOMES
+from asyncpay.wire.webhooks import decrypt_opp_webhook
 
 EXPIRED = OVERPAY_OUTCOMES["validation_error"]["credit_card"]
 FAIL_THE_TASK = MOCK_OVERPAY_OUTCOMES["task_failure"]["description"]

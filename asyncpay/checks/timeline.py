@@ -5,7 +5,8 @@ agreement is required.
 
 >>> from asyncpay.timeline import Timeline
 >>> line = Timeline("4f1c")
->>> line.add("response_url", "GET /async/result/4f1c", 200, {"transaction": {"uid": "u1", "status": "successful"}}, at=1.0)
+>>> successful = {"transaction": {"uid": "u1", "status": "successful"}}
+>>> line.add("response_url", "GET /async/result/4f1c", 200, successful, at=1.0)
 >>> line.add("webhook", "POST /hooks/w", None, {"transaction": {"uid": "u1", "status": "successful"}}, at=2.0)
 >>> overpay_final_state(line)
 >>> line.add("webhook", "POST /hooks/w", None, {"transaction": {"uid": "u1", "status": "failed"}}, at=3.0)

@@ -15,10 +15,12 @@ notifications) are added with :meth:`Timeline.delivery`.
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from asyncpay.http.recording import Exchange, Recording
 from asyncpay.waiting.receiver import ReceivedRequest
@@ -55,8 +57,8 @@ class Timeline:
 
     def add(self, channel: str, source: str, http_status: int | None, body: Any, *, at: float) -> None:
         """Add one observation; the list stays in time order (ties keep arrival order)."""
-        self.observations.append(Observation(at, channel, source, http_status, body))
-        self.observations.sort(key=lambda o: o.at)
+        bisect.insort(self.observations, Observation(at, channel, source, http_status, body),
+                      key=lambda o: o.at)
 
     def delivery(self, channel: str, request: ReceivedRequest) -> None:
         """Add a webhook or notification the receiver got (its JSON body, or its query for a GET)."""
@@ -77,12 +79,6 @@ class Timeline:
     def on(self, *channels: str) -> list[Observation]:
         """The observations that came on any of ``channels``, in time order."""
         return [o for o in self.observations if o.channel in channels]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The timeline as JSON-ready rows (for the report)."""
-        return {"key": self.key, "observations": [
-            {"at": o.at, "channel": o.channel, "source": o.source, "http_status": o.http_status}
-            for o in self.observations]}
 
 
 def channel_of(label: str) -> str:
@@ -110,8 +106,7 @@ def from_recording(recording: Recording, key: str, *,
             body = json.loads(exchange.response_body) if exchange.response_body else None
         except ValueError:
             body = None
-        path = exchange.url.split("://", 1)[-1]
-        path = "/" + path.split("/", 1)[1] if "/" in path else path
-        timeline.add(channel(exchange) if channel else channel_of(exchange.label), f"{exchange.method} {path.split('?', 1)[0]}",
-                     exchange.status, body, at=exchange.started)
+        name = channel(exchange) if channel else channel_of(exchange.label)
+        timeline.add(name, f"{exchange.method} {urlsplit(exchange.url).path}", exchange.status, body,
+                     at=exchange.started)
     return timeline
