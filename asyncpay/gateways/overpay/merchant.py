@@ -38,7 +38,7 @@ from asyncpay.http.recording import Recording
 from asyncpay.http.throttle import Throttle
 from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.timeline import Timeline, from_recording
-from asyncpay.waiting.receiver import ReceivedRequest
+from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 
 OPERATION_TYPES = contracts.OVERPAY_TRANSACTION_TYPES
 #: Reads of a task's URLs made in a row while the gateway answers 429.
@@ -339,6 +339,23 @@ class OverpayMerchant:
         reads, queries made with ``task=``), in time order; add deliveries with
         :meth:`~asyncpay.timeline.Timeline.deliveries`."""
         return from_recording(self.recording, task.request_id)
+
+    def webhooks(self, receiver: Receiver, path: str) -> list[ReceivedRequest]:
+        """Every webhook delivered to ``path`` so far, repeats included, after listening two
+        poll intervals (target clock) more: a repeat sent right after the first is on it too."""
+        settle = 2 * self.target.timing.poll_interval
+        if self.clock.virtual:
+            self.clock.advance(settle)  # the mock delivers what falls due on the way
+            return receiver.requests(path)
+        end = self.clock.now() + settle
+        while (left := end - self.clock.now()) > 0:
+            known = {id(r) for r in receiver.requests(path)}
+            try:
+                receiver.wait_for(lambda r: r.path == path and id(r) not in known, left,
+                                  describe="a repeated webhook")
+            except TimeoutError:
+                break
+        return receiver.requests(path)
 
     def judge_timeline(self, task: Task, webhooks: Iterable[ReceivedRequest] = ()) -> Timeline:
         """Judge ``task``'s whole timeline, ``webhooks`` (every delivery, repeats included) joined

@@ -39,12 +39,12 @@ def test_webhook_arrives_authenticated_with_the_result(overpay, receiver):
         raise NotVerified("overpay.webhook", "the webhook is signed (Content-Signature) but the profile "
                           "gives no webhook_public_key_file to verify it")
     checks.webhook_authenticated(basic_ok or signed_ok, request.headers)
-    checks.webhook_body(request.body, transaction, api_version=target.api_version)
 
-    # Every delivery so far, repeats included, joins the task's timeline: the result read, the
-    # webhooks. A final status never changes on any channel; each delivery is the result's transaction.
-    overpay.uid_query(transaction["uid"], task=task)  # the stored transaction joins the timeline too
-    deliveries = receiver.requests(path)
+    # Every delivery, repeats included, joins the task's timeline with the result read and the
+    # stored transaction: a final status never changes on any channel, whichever came first; then
+    # each delivery is the result's transaction.
+    overpay.uid_query(transaction["uid"], task=task)
+    deliveries = overpay.webhooks(receiver, path)
     overpay.judge_timeline(task, deliveries)
     for delivery in deliveries:
         checks.webhook_body(delivery.body, transaction, api_version=target.api_version)
