@@ -49,8 +49,9 @@ def test_checkout_reuse_is_killed_while_checkout_payments_are_pending_briefly():
 
 
 # Against a separately started real-time mock, through a profile: the rules whose checks wait in
-# real time (processing, retention, checkout lifetime, notifications) and the one that needs the
-# profile's webhook key, and one whose two deliveries race. `python -m asyncpay.tools.matrix --clock real` runs every row.
+# real time (processing, retention, checkout lifetime, notifications), the one that needs the
+# profile's webhook key, and one whose two deliveries race. `python -m asyncpay.tools.matrix
+# --clock real` runs every row.
 REAL_TIME_ROWS = ["stuck-processing", "retention-from-completion", "checkout-never-expires",
                   "encrypted-webhook-bad-tag", "notification-never-sent",
                   "webhook-contradicts"]  # the deliveries race: either may come first
