@@ -195,6 +195,15 @@ _ALL = [
     Rule("opp.encrypted-webhook", "opp",
          "An encrypted webhook decrypts (AES-256-GCM, IV and tag in headers) to {type, action, "
          "payload} with the payment.", OPP_WEBHOOKS),
+    # --- one timeline per transaction: every channel agrees ---------------------------
+    Rule("overpay.final-state", "overpay",
+         "successful and failed are final transaction statuses: once a transaction reads as one "
+         "of them on any channel (result, status query, webhook), no channel reports another "
+         "status for it.", OVERPAY_STATUSES),
+    Rule("opp.final-result-kept", "opp",
+         "Only pending result codes (000.200, 800.400.5, 100.400.500) change; once a payment "
+         "reads with a final result code, no later status read or notification shows another "
+         "outcome for it.", OPP_RESULT_CODES),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _ALL}

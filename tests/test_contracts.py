@@ -306,6 +306,10 @@ def test_documented_shapes_conform(name, message):
         ("opp/payment", {"id": "8ac7a4a17b1d5c2a017b1e4f5a1e2b3c", "result": OPP_PAYMENT["result"]}),
         ("opp/payment", {**OPP_PAYMENT, "descriptor": None, "newField": [1]}),
         ("opp/notification-query", {"id": "abc", "resourcePath": "/"}),
+        # Real traffic (FACTS part D): a webhook payload's redirect without url.
+        ("opp/payment", {**OPP_PENDING, "redirect": {"parameters": []}}),
+        ("opp/webhook", {"type": "PAYMENT", "action": "CREATED",
+                         "payload": {**OPP_PENDING, "redirect": {"parameters": []}}}),
     ],
 )
 def test_reasonable_choices_are_accepted(name, message):
@@ -367,7 +371,7 @@ def test_incomplete_payment_may_lack_its_sub_object():
         ("opp/payment", amended(OPP_PAYMENT, "paymentType", "XX"), "at $.paymentType"),
         ("opp/payment", amended(OPP_PAYMENT, "card.last4Digits", "000"), "at $.card.last4Digits"),
         ("opp/payment", amended(OPP_PAYMENT, "result"), "'result' is a required property"),
-        ("opp/payment", amended(OPP_PENDING, "redirect.url"), "at $.redirect"),
+        ("opp/payment-pending", amended(OPP_PENDING, "redirect.url"), "at $.redirect"),
         ("opp/result", {"code": "12.345.678", "description": "x"}, "at $.code"),
         ("opp/result", {"code": "000.000.000"}, "'description' is a required property"),
         ("opp/error", amended(OPP_INVALID, "result.parameterErrors.0.name"), "at $.result.parameterErrors"),

@@ -84,6 +84,11 @@ def test_documented_checkout_messages_conform(name, message):
     ("opp/checkout-payment", {"id": PAID["id"], "result": PAID["result"]}),
     ("opp/checkout-session-error", amended(NO_SESSION, ndc=...)),
     ("opp/checkout-session-error", amended(NO_SESSION, result={"code": "200.300.404", "description": "x"})),
+    # Real traffic (FACTS part D): a pending checkout read with no id; or with the payment's id.
+    ("opp/checkout-pending", {"result": {"code": "000.200.000", "description": "transaction pending"},
+                              "buildNumber": CHECKOUT["buildNumber"], "timestamp": CHECKOUT["timestamp"],
+                              "ndc": CHECKOUT_ID}),
+    ("opp/checkout-pending", amended(PAID, result={"code": "000.200.000", "description": "transaction pending"})),
 ])
 def test_reasonable_checkout_choices_are_accepted(name, message):
     assert contracts.problems(name, message) == []
@@ -102,6 +107,9 @@ def test_reasonable_checkout_choices_are_accepted(name, message):
     ("opp/checkout-session-error", amended(NO_SESSION, result={"code": "700.400.580", "description": "x"}),
      "at $.result.code"),
     ("opp/checkout-session-error", {"message": "No payment session found"}, "'result' is a required property"),
+    ("opp/checkout-pending", amended(PAID, result={"code": "000.100.110", "description": "ok"}), "at $.result"),
+    ("opp/checkout-pending", amended(PAID, id=CHECKOUT_ID, result={"code": "000.200.000", "description": "x"}),
+     "at $.id"),
 ])
 def test_broken_checkout_messages_are_rejected(name, message, problem):
     found = contracts.problems(name, message)

@@ -79,6 +79,9 @@ def test_documented_v3_shapes_conform(name, message):
      "'code' is a required property"),
     ("overpay/v3-task", {**TASK, "code": "S.0000"}, "'8010' was expected"),
     ("overpay/transaction-response", AUTHORIZATION, "'uid' is a required property"),
+    # A transaction with a status outside the documented four is no result, nor an error because it has a message.
+    ("overpay/v3-result", {**AUTHORIZATION, "status": "success"}, "'success' is not one of"),
+    ("overpay/v3-transaction", {**AUTHORIZATION, "status": "success"}, "'success' is not one of"),
 ])
 def test_the_other_shape_is_rejected(name, message, problem):
     assert any(problem in found for found in contracts.problems(name, message)), contracts.problems(name, message)

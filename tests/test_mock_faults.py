@@ -208,6 +208,31 @@ def webhook(mock: MockServer, receiver: Receiver) -> bool:
     return (sent["uid"], sent["amount"]) == (transaction["uid"], 555)
 
 
+@probe("webhook-contradicts")
+def webhooks_agree(mock: MockServer, receiver: Receiver) -> bool:
+    url = receiver.endpoint("webhook-agree-probe")
+    transaction = mock.completed_result(notification_url=url)
+    statuses = {hit.json()["transaction"]["status"] for hit in receiver.requests(url)}
+    return statuses == {transaction["status"]}
+
+
+@probe("v3-status-undocumented")
+def v3_status_documented(mock: MockServer, receiver: Receiver) -> bool:
+    task = mock.create_task()
+    mock.advance(mock.config.longest_processing)
+    result = mock.overpay.get(task["response_url"], headers={"X-API-Version": "3"}).json()
+    return result.get("status") in ("successful", "failed", "incomplete", "expired")
+
+
+@probe("checkout-result-changes")
+def checkout_result_kept(mock: MockServer, receiver: Receiver) -> bool:
+    checkout_id = mock.prepare_checkout().json()["id"]
+    mock.shopper_pays(checkout_id)
+    mock.advance(mock.config.pending_delay)
+    codes = [mock.read_checkout(checkout_id).json()["result"]["code"] for _ in range(2)]
+    return bool(SUCCESSFUL_CODE.match(codes[0])) and codes[1] == codes[0]
+
+
 @probe("status-redirects")
 def no_redirect(mock: MockServer, receiver: Receiver) -> bool:
     return not mock.status(mock.create_task()["request_id"]).is_redirect

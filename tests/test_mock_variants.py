@@ -17,9 +17,10 @@ from asyncpay.mock.__main__ import config_from, main, parser, variant_table
 from asyncpay.mock.notifier import Delivery
 from asyncpay.mock.runtime import MockRuntime
 from asyncpay.mock.testing import MockServer, overpay_request
-from asyncpay.mock.variants import THROTTLE_EVERY, THROTTLED_READS_PER_MINUTE
+from asyncpay.mock.variants import CHECKOUT_PENDING_FOR, THROTTLE_EVERY, THROTTLED_READS_PER_MINUTE
 from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 from asyncpay.wire.testdata import MOCK_OVERPAY_OUTCOMES, OPP_OUTCOMES, OVERPAY_OUTCOMES
+from asyncpay.wire.webhooks import decrypt_opp_webhook
 
 EXPIRED = OVERPAY_OUTCOMES["validation_error"]["credit_card"]
 FAIL_THE_TASK = MOCK_OVERPAY_OUTCOMES["task_failure"]["description"]
@@ -369,6 +370,40 @@ def test_plain_resource_path(receiver: Receiver) -> None:
         hit = arrivals(receiver, url, 1)[0]
         assert hit.raw_query == f"shop=1&id={payment_id}&resourcePath=/v1/payments/{payment_id}"
         assert hit.param("resourcePath") == f"/v1/payments/{payment_id}"
+
+
+def test_checkout_pending_briefly_then_final_and_closed(receiver: Receiver) -> None:
+    url = receiver.endpoint("pending-briefly")
+    with served("checkout-pending-briefly") as mock:
+        checkout_id = mock.prepare_checkout(notificationUrl=url).json()["id"]
+        assert mock.shopper_pays(checkout_id).is_success
+        pending = mock.read_checkout(checkout_id).json()
+        assert pending["result"]["code"] == "000.200.000" and "id" in pending
+        assert receiver.requests(url) == []
+        mock.advance(CHECKOUT_PENDING_FOR)
+        final = mock.read_checkout(checkout_id).json()
+        assert final["result"]["code"] == "000.100.110" and final["id"] == pending["id"]
+        assert len(arrivals(receiver, url, 1)) == 1
+        assert mock.shopper_pays(checkout_id).status_code == 400  # the successful payment closed it
+
+
+def test_checkout_pending_without_id() -> None:
+    with served("checkout-pending-briefly", "checkout-pending-without-id") as mock:
+        checkout_id = mock.prepare_checkout().json()["id"]
+        mock.shopper_pays(checkout_id)
+        assert set(mock.read_checkout(checkout_id).json()) == {"result", "buildNumber", "timestamp", "ndc"}
+        mock.advance(CHECKOUT_PENDING_FOR)
+        assert "id" in mock.read_checkout(checkout_id).json()
+
+
+def test_webhook_redirect_without_url(receiver: Receiver) -> None:
+    url = receiver.endpoint("redirect-without-url")
+    with served("webhook-redirect-without-url") as mock:
+        mock.pay(**{"customParameters[SHOPPER_webhookUrl]": url}, **PENDING)
+        mock.advance(0.1)
+        hit = arrivals(receiver, url, 1)[0]
+        plain = decrypt_opp_webhook(hit.body, hit.headers, mock.config.webhook_secret or "")
+        assert plain["payload"]["redirect"] == {"parameters": []}
 
 
 # --- all together ------------------------------------------------------------------------------

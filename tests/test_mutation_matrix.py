@@ -40,11 +40,21 @@ def test_fault_switch_is_killed_naming_its_rule(fault):
         f"checks {row.failed_checks}")
 
 
+def test_checkout_reuse_is_killed_while_checkout_payments_are_pending_briefly():
+    # The checkout is followed to its final state before a second payment is tried: a payment
+    # still pending for a moment after the redirect must not hide a checkout that stays open.
+    row = run_one("checkout-reuse-after-success", variants=["checkout-pending-briefly"])
+    assert row.exit_code == 1 and row.rule in row.failed_rules, (
+        f"exit {row.exit_code}, failing rules {row.failed_rules}\n{row.output_tail}")
+
+
 # Against a separately started real-time mock, through a profile: the rules whose checks wait in
-# real time (processing, retention, checkout lifetime, notifications) and the one that needs the
-# profile's webhook key. `python -m asyncpay.tools.matrix --clock real` runs every row.
+# real time (processing, retention, checkout lifetime, notifications), the one that needs the
+# profile's webhook key, and one whose two deliveries race. `python -m asyncpay.tools.matrix
+# --clock real` runs every row.
 REAL_TIME_ROWS = ["stuck-processing", "retention-from-completion", "expires-early", "checkout-never-expires",
-                  "encrypted-webhook-bad-tag", "notification-never-sent"]
+                  "encrypted-webhook-bad-tag", "notification-never-sent",
+                  "webhook-contradicts"]  # the deliveries race: either may come first
 
 
 def test_clean_real_time_mock_passes():

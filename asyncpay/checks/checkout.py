@@ -222,6 +222,27 @@ def paid_status(answer: Answer, sent: dict[str, str], what: str) -> dict[str, An
     return body
 
 
+#: The documented pending group whose status "changes within ~30 min": a checkout read showing it is followed.
+_PENDING = re.compile(r"^000\.200")
+
+
+def pending_code(code: str | None) -> bool:
+    """Whether ``code`` is in the documented short-pending group ``000.200``."""
+    return code is not None and _PENDING.match(code) is not None
+
+
+@check("opp.checkout-status")
+def pending_status(answer: Answer, what: str) -> dict[str, Any]:
+    """A paid checkout read while its payment is pending answers HTTP 200 with a pending result
+    (``000.200``); the payment's id may be absent (real test systems leave it out). Returns the body."""
+    if answer.status_code != 200:
+        raise ContractViolation("opp.checkout-status", f"the {what} did not answer the payment",
+                                expected="HTTP 200 with the checkout's payment", received=answer.summary())
+    contracts.check("opp/checkout-pending", answer.json, rule="opp.checkout-status", what=f"the {what}")
+    body: dict[str, Any] = answer.json
+    return body
+
+
 @check("opp.checkout-status")
 def not_paid_before_the_shopper(answer: Answer, checkout_id: str) -> None:
     """Before the shopper paid, a status read never shows a successful payment (any other answer

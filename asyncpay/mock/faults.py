@@ -163,6 +163,16 @@ _ALL = (
           "A checkout stays open after a successful payment: a second payment on it is accepted."),
     Fault("checkout-throttle-not-429", "opp.checkout-throttle",
           "Throttled checkout status reads answer HTTP 400 (with 800.120.100) instead of 429."),
+    # --- one timeline per transaction ---------------------------------------------------
+    Fault("webhook-contradicts", "overpay.final-state",
+          "After a final transaction's webhook, a second webhook for the same uid carries the "
+          "other final status (successful <-> failed); the stored transaction does not change."),
+    Fault("checkout-result-changes", "opp.final-result-kept",
+          "A checkout's successful payment reads as declined (800.100.152) on every status read "
+          "after the first one that showed it successful."),
+    Fault("v3-status-undocumented", "overpay.api-version",
+          "v3 transactions (results and queries) say status \"success\" instead of the "
+          "documented \"successful\"."),
 )
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL}

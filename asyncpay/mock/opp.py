@@ -199,6 +199,8 @@ class OppApi:
             return
         assert url is not None
         payload = self.rt.answers.opp_body(self._render(payment))
+        if "redirect" in payload and self.rt.variants.on("webhook-redirect-without-url"):
+            payload["redirect"] = {"parameters": []}
         self.rt.deliver(encrypted_webhook(url, secret, payload, action,
                                           self.faults.on("encrypted-webhook-bad-tag")))
 

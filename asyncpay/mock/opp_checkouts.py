@@ -44,12 +44,15 @@ from asyncpay.mock.opp_payments import (
     new_payment_id,
 )
 from asyncpay.mock.store import Payment
+from asyncpay.mock.variants import CHECKOUT_PENDING_FOR
 from asyncpay.mock.urls import is_http_url, off_origin
 
 CHECKOUT_CREATED = "000.200.100"
 NO_SESSION = ("invalid or missing parameter - (opp) No payment session found for the requested id - "
               "are you mixing test/live servers or have you paid more than 30min ago?")
 #: The documented "successful" result-code group: a payment in it ends its checkout.
+#: checkout-result-changes: the decline a successful payment turns into ("rejected by the bank" group).
+DECLINED = "800.100.152"
 SUCCESSFUL = re.compile(r"^(000\.000\.|000\.100\.1|000\.[36]|000\.400\.[1][12]0)")
 
 # name → (required, pattern the whole value must match)
@@ -112,6 +115,7 @@ class CheckoutApi:
         self.rt = opp.rt
         self.faults = opp.faults
         self.checkouts: dict[str, Checkout] = {}
+        self._read_successful: set[str] = set()  # checkout-result-changes: payments read as successful
 
     def routes(self) -> list[Route]:
         return [
@@ -162,12 +166,15 @@ class CheckoutApi:
                    if key in _SHOPPER_FIELDS or key == "shopperResultUrl"}
         payment_form = {**checkout.form, **shopper}
         code, final_code = initial_result(payment_form, now)
+        pending_for = self.rt.config.pending_delay
+        if final_code is None and self.rt.variants.on("checkout-pending-briefly"):
+            code, final_code, pending_for = PENDING, code, CHECKOUT_PENDING_FOR
         payment = Payment(new_payment_id(), payment_form, custom_parameters(checkout.form), checkout.base_url,
                           now, self.opp._code(code), final_code)
         self.rt.store.payments[payment.id] = payment
         checkout.payments.append(payment.id)
         if payment.pending:
-            self.rt.timeline.at(now + self.rt.config.pending_delay, lambda: self._finalise(checkout, payment))
+            self.rt.timeline.at(now + pending_for, lambda: self._finalise(checkout, payment))
         else:
             self._settled(checkout, payment)
         return self._redirect(checkout, payment_form.get("shopperResultUrl"))
@@ -194,7 +201,16 @@ class CheckoutApi:
                 return JSONResponse(self._render(checkout, unpaid))
             return JSONResponse(self._envelope(
                 {"result": {"code": PENDING, "description": "transaction pending"}}, checkout))
-        return JSONResponse(self._render(checkout, self.rt.store.payments[checkout.payments[-1]]))
+        latest = self.rt.store.payments[checkout.payments[-1]]
+        if latest.pending and self.rt.variants.on("checkout-pending-without-id"):
+            return JSONResponse(self._envelope(
+                {"result": {"code": latest.result_code, "description": "transaction pending"}}, checkout))
+        body = self._render(checkout, latest)
+        if self.faults.on("checkout-result-changes") and SUCCESSFUL.match(latest.result_code):
+            if latest.id in self._read_successful:
+                body["result"] = {"code": DECLINED, "description": "Transaction declined (invalid card)"}
+            self._read_successful.add(latest.id)
+        return JSONResponse(body)
 
     # --- the payment's outcome and its notification ---------------------------------------
 

@@ -41,6 +41,10 @@ RETRY_AFTER = "1"  # seconds, the throttles variant's Retry-After
 Handler = Callable[[Request], Awaitable[Response]]
 
 
+#: v3-status-undocumented: the status a v3 transaction shows instead of "successful".
+UNDOCUMENTED_STATUS = "success"
+
+
 class OverpayApi:
     def __init__(self, runtime: MockRuntime) -> None:
         self.rt = runtime
@@ -266,7 +270,9 @@ class OverpayApi:
             response = self._refuse(request) or self._throttle(request) or await handler(request)
             if self.faults.on("api-version-ignored") or self.variants.on("v2-only"):
                 return response
-            return overpay_v3.answer_for(request, response)  # v3 when X-API-Version: 3
+            return overpay_v3.answer_for(  # v3 when X-API-Version: 3
+                request, response,
+                status_word=UNDOCUMENTED_STATUS if self.faults.on("v3-status-undocumented") else None)
         return guarded
 
     def _refuse(self, request: Request) -> Response | None:

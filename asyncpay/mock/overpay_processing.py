@@ -26,6 +26,8 @@ TASK_FAILURE_STATUS_VARIANT = 503  # the task-failure-503 variant
 VALIDATION_STATUS = 422  # the official client's validation-error code
 VALIDATION_STATUS_VARIANT = 400  # the validation-400 variant: live traffic's code
 DUPLICATE_WINDOW = 30.0  # seconds: documented for duplicate_check
+#: webhook-contradicts: the final status a second webhook claims instead of the stored one.
+CONTRADICTION = {"successful": "failed", "failed": "successful"}
 
 
 @dataclass
@@ -130,3 +132,8 @@ class Processor:
         payload = json.dumps(self.rt.answers.overpay_body(body)).encode()
         self.rt.deliver(Delivery("overpay webhook", "POST", url, headers, payload,
                                  OVERPAY_WEBHOOK_RETRIES))
+        if self.faults.on("webhook-contradicts") and tx.status in CONTRADICTION:
+            body["transaction"]["status"] = CONTRADICTION[tx.status]
+            payload = json.dumps(self.rt.answers.overpay_body(body)).encode()
+            self.rt.deliver(Delivery("overpay webhook", "POST", url, headers, payload,
+                                     OVERPAY_WEBHOOK_RETRIES))

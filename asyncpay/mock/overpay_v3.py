@@ -33,8 +33,11 @@ def wants_v3(request: Request) -> bool:
     return request.headers.get(HEADER, "").strip() == "3"
 
 
-def answer_for(request: Request, response: Response) -> Response:
-    """``response`` as the version the request asked for: re-rendered for v3, else as it is."""
+def answer_for(request: Request, response: Response, *, status_word: str | None = None) -> Response:
+    """``response`` as the version the request asked for: re-rendered for v3, else as it is.
+
+    ``status_word`` (the v3-status-undocumented fault) replaces status ``successful`` in v3
+    transactions."""
     if not wants_v3(request) or "json" not in (response.media_type or response.headers.get("content-type", "")):
         return response
     try:
@@ -42,19 +45,19 @@ def answer_for(request: Request, response: Response) -> Response:
     except (ValueError, AttributeError):
         return response
     headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
-    return JSONResponse(to_v3(body, response.status_code), response.status_code, headers=headers)
+    return JSONResponse(to_v3(body, response.status_code, status_word), response.status_code, headers=headers)
 
 
-def to_v3(body: Any, status_code: int) -> Any:
+def to_v3(body: Any, status_code: int, status_word: str | None = None) -> Any:
     """A v2 answer body in the v3 shape (bodies v3 leaves alone come back unchanged)."""
     if not isinstance(body, dict):
         return body
     if isinstance(body.get("response"), dict) and "errors" in body["response"]:
         body = body["response"]  # a wrapped v2 error: v3 has one error shape
     if isinstance(body.get("transaction"), dict):
-        return transaction(body["transaction"])
+        return transaction(body["transaction"], status_word)
     if isinstance(body.get("transactions"), list):
-        return {**body, "transactions": [transaction(t) for t in body["transactions"]]}
+        return {**body, "transactions": [transaction(t, status_word) for t in body["transactions"]]}
     if body.get("status") == "processing" and "status_url" in body:
         return {**body, **TASK_CREATED}
     if "status" in body:
@@ -68,8 +71,9 @@ def to_v3(body: Any, status_code: int) -> Any:
     return body
 
 
-def transaction(tx: dict[str, Any]) -> dict[str, Any]:
-    """A v2 transaction object flattened to the v3 standard response."""
+def transaction(tx: dict[str, Any], status_word: str | None = None) -> dict[str, Any]:
+    """A v2 transaction object flattened to the v3 standard response (``status_word`` in place
+    of status ``successful``, when given)."""
     kind, status = str(tx.get("type")), str(tx.get("status"))
     flat = {k: v for k, v in tx.items() if k not in ("credit_card", "payment_method_type", kind)}
     code, friendly = CODES.get(status, FAILURE)
@@ -82,4 +86,6 @@ def transaction(tx: dict[str, Any]) -> dict[str, Any]:
                            if isinstance(card, dict) else None),
         "transaction": details if isinstance(details, dict) else None,
     })
+    if status_word is not None and status == "successful":
+        flat["status"] = status_word
     return flat

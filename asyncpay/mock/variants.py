@@ -27,6 +27,8 @@ OPP_NOTIFICATIONS = "https://docs.oppwa.com/tutorials/manage-payments/async-noti
 OPP_PARAMETERS = "https://paynt.docs.oppwa.com/reference/parameters"
 OPP_RESULT_CODES = "https://vr-pay-ecommerce.docs.oppwa.com/reference/resultCodes"
 OVERPAY_API_V3 = "https://docs.overpay.io/en/reference/api_v3/"
+OPP_COPYANDPAY = "https://peachpayments.docs.oppwa.com/widget"
+OPP_WEBHOOKS = "https://hyperpay.docs.oppwa.com/tutorials/webhooks"
 
 #: ``--variant all`` switches every variant on.
 ALL = "all"
@@ -36,6 +38,8 @@ THROTTLE_EVERY = 4
 THROTTLED_READS_PER_MINUTE = 30
 #: early-notification: seconds (mock clock) after creation the notification goes out.
 EARLY_NOTICE = 0.5
+#: checkout-pending-briefly: seconds (mock clock) a checkout's payment reads pending after the redirect.
+CHECKOUT_PENDING_FOR = 2.0
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,19 @@ _ALL = (
             "for a COPYandPAY checkout the docs do not say which resource the notification names: "
             "it names the payment, id={paymentId}&resourcePath=/v1/payments/{paymentId}, not the "
             "checkout (python -m asyncpay.mock --checkout-notification payment).", OPP_NOTIFICATIONS),
+    # --- COPYandPAY and webhook payloads as real test systems answer --------------------
+    Variant("checkout-pending-briefly",
+            "the docs do not say when a checkout's payment turns final: after the shopper's "
+            f"redirect it reads pending (000.200.000) for {CHECKOUT_PENDING_FOR:g} s, then final "
+            "(one notification, when final).", OPP_COPYANDPAY),
+    Variant("checkout-pending-without-id",
+            "the answer of a checkout status read while its payment is pending is not documented: "
+            "it carries only result (000.200.000), buildNumber, timestamp and ndc, no id, as two "
+            "white-label test systems answer.", OPP_COPYANDPAY),
+    Variant("webhook-redirect-without-url",
+            "the docs show redirect {url, parameters} for a payment waiting for 3-D Secure but do "
+            "not promise it in a webhook payload: encrypted webhooks carry "
+            "redirect {\"parameters\": []} without url, as a test system sends.", OPP_WEBHOOKS),
 )
 
 VARIANTS: dict[str, Variant] = {variant.name: variant for variant in _ALL}

@@ -43,7 +43,7 @@ _CHAR = 6.6  # average glyph width of the 11 px label font: enough to keep label
 _SCALE_UNIT = 0.1  # seconds: differences well below this are drawn by order, not by time
 
 _COLOURS = (  # event kind fragment → colour; the first that matches wins
-    ("created", "#2563eb"), ("error", "#dc2626"), ("expired", "#334155"),
+    ("created", "#2563eb"), ("error", "#dc2626"), ("disagree", "#dc2626"), ("expired", "#334155"),
     ("unknown", "#334155"), ("processing", "#9ca3af"), ("completed", "#16a34a"),
     ("result", "#0d9488"), ("notif", "#7c3aed"), ("webhook", "#7c3aed"), ("status", "#0891b2"),
     ("shopper", "#ea580c"), ("redirect", "#d97706"), ("throttled", "#b45309"),  # COPYandPAY checkouts

@@ -31,6 +31,7 @@ from asyncpay.gateways.randomness import RANDOM
 from asyncpay.schemas import contracts
 from asyncpay.checks import checkout as checks
 from asyncpay.checks import opp as opp_checks
+from asyncpay.checks import timeline as timeline_checks
 from asyncpay.http.client import Answer, GatewayClient
 from asyncpay.waiting.clock import TargetClock
 from asyncpay.errors import ContractViolation, NotVerified
@@ -39,6 +40,7 @@ from asyncpay.waiting.polling import await_delivery
 from asyncpay.config.profile import OppTarget
 from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 from asyncpay.http.recording import Recording
+from asyncpay.timeline import Timeline, from_recording
 
 #: Documented live rate of status reads per checkout: 9 a minute.
 DOCUMENTED_READS_PER_MINUTE = 9
@@ -87,6 +89,7 @@ class CheckoutMerchant:
 
     opp: OppMerchant
     _last_read: dict[str, float] = field(default_factory=dict)
+    _reads: dict[str, list[float]] = field(default_factory=dict)  # checkout id → read times
 
     @property
     def target(self) -> OppTarget:
@@ -213,7 +216,7 @@ class CheckoutMerchant:
         if back.resource_path is None and rule == "opp.checkout-redirect":
             raise NotVerified(rule, "the shopper's payment was answered in place, without a redirect "
                               f"back to the shop (HTTP {back.answer.status_code})")
-        return self.status(checkout, back.resource_path or checkout.resource_path)
+        return self.status(checkout, back.resource_path or checkout.resource_path, rule=rule)
 
     # --- 4. the notification -----------------------------------------------------------------
     def next_notification(self, checkout: Checkout, *, rule: str = "opp.checkout-notification",
@@ -275,6 +278,7 @@ class CheckoutMerchant:
             if last is not None and timing.checkout_read_interval:
                 self.clock.advance(last + timing.checkout_read_interval - self.clock.now())
             self._last_read[resource_path] = self.clock.now()
+            self._reads.setdefault(checkout.id, []).append(self.clock.now())
             answer = self.client.send("GET", resource_path, rule="opp.resource-path", what="resourcePath",
                                       params={"entityId": self.target.entity_id} if entity else None,
                                       authenticated=token, label=label, task=checkout.id)
@@ -291,15 +295,62 @@ class CheckoutMerchant:
                                 expected="a status answer after polite, spaced reads",
                                 received=answer.summary() if answer is not None else None)
 
-    def status(self, checkout: Checkout, resource_path: str) -> dict[str, Any]:
-        """Read a paid checkout's payment from ``resource_path`` and check it (``opp.checkout-status``)."""
-        answer = self.read(checkout, resource_path, label=f"status {checkout.label}")
+    def _rate_pause(self, checkout: Checkout) -> float:
+        """Seconds to wait so the next read keeps within the documented 9 a minute per checkout."""
+        recent = [at for at in self._reads.get(checkout.id, []) if at > self.clock.now() - 60.0]
+        if len(recent) < DOCUMENTED_READS_PER_MINUTE:
+            return 0.0
+        return recent[-DOCUMENTED_READS_PER_MINUTE] + 60.0 - self.clock.now()
+
+    def status(self, checkout: Checkout, resource_path: str, *, rule: str = "opp.checkout-status") -> dict[str, Any]:
+        """Read a paid checkout's payment from ``resource_path`` and check it (``opp.checkout-status``).
+
+        A payment still pending (``000.200``: "changes within ~30 min") is read again, spaced
+        politely (never more than 9 reads a minute per checkout), until final; still pending at
+        the profile's ``notification_timeout``, the steps after it are *not verified* under ``rule``.
+        """
+        timing = self.target.timing
+        deadline = self.clock.now() + timing.notification_timeout
+        wait = max(timing.poll_interval, timing.checkout_read_interval, 0.05)
+        while True:
+            answer = self.read(checkout, resource_path, label=f"status {checkout.label}")
+            if not (answer.status_code == 200 and checks.pending_code(checks.result_code(answer))):
+                break
+            pending = checks.pending_status(answer, f"status read of {resource_path}")
+            self.recording.event(checkout.id, "status", f"{pending['result']['code']} (pending)", self.clock.now())
+            pause = max(min(wait, deadline - self.clock.now()), self._rate_pause(checkout))
+            if self.clock.now() >= deadline or not self.clock.can_wait(pause):
+                raise NotVerified(rule, f"checkout {checkout.id}'s payment still reads pending "
+                                  f"({pending['result']['code']}) {timing.notification_timeout:g} s after the "
+                                  "shopper paid (notification_timeout in the profile)")
+            self.clock.advance(pause)
+            wait = min(wait * 1.5, 60.0 / DOCUMENTED_READS_PER_MINUTE)
         body = checks.paid_status(answer, checkout.form, f"status read of {resource_path}")
         group = opp_checks.result_code_documented(body["result"]["code"], "checkout status read")
         if body["id"] not in checkout.payments:
             checkout.payments.append(body["id"])
         self.recording.event(checkout.id, "status", f"{body['result']['code']} ({group.name})", self.clock.now())
         return body
+
+    # --- the timeline ------------------------------------------------------------------------
+    def timeline(self, checkout: Checkout) -> Timeline:
+        """Every observation of ``checkout`` in this test: the shopper's payment and its redirect,
+        each status read, each notification that reached the receiver, in time order."""
+        line = from_recording(self.recording, checkout.id, channel=lambda exchange: (
+            "shopper's payment" if exchange.method == "POST" else "checkout status"))
+        return line.deliveries("notification", self.receiver.requests(checkout.hook_path))
+
+    def judge_timeline(self, checkout: Checkout) -> Timeline:
+        """Judge the checkout's whole timeline: a payment's final result never changes
+        (``opp.final-result-kept``). Returns the timeline."""
+        line = self.timeline(checkout)
+        try:
+            timeline_checks.opp_final_result(line)
+        except ContractViolation as exc:
+            # Marked on the checkout's row of the report, where the reads that disagree are drawn.
+            self.recording.event(checkout.id, "reads disagree", str(exc).splitlines()[0], self.clock.now())
+            raise
+        return line
 
     # --- 6. the lifetime -----------------------------------------------------------------------
     def expiry(self, checkout: Checkout) -> float:

@@ -26,12 +26,14 @@ from typing import Any, NoReturn
 from asyncpay.gateways.randomness import RANDOM
 from asyncpay.schemas import contracts
 from asyncpay.checks import opp as checks
+from asyncpay.checks import timeline as timeline_checks
 from asyncpay.checks import transport
 from asyncpay.http.client import Answer, GatewayClient, bearer
 from asyncpay.http.throttle import Throttle
 from asyncpay.waiting.clock import TargetClock
 from asyncpay.waiting.polling import await_delivery
 from asyncpay.config.profile import OppTarget
+from asyncpay.timeline import Timeline, from_recording
 from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 
 THROTTLED = "800.120.100"
@@ -134,8 +136,9 @@ class OppMerchant:
 
     # --- status reads ---------------------------------------------------------------------
     def read_status(self, resource_path: str, *, token: bool = True, entity: bool = True,
-                    label: str = "status read") -> Answer:
-        """GET {server}{resourcePath}?entityId=…, spaced per the profile and backing off on 429."""
+                    label: str = "status read", task: str | None = None) -> Answer:
+        """GET {server}{resourcePath}?entityId=…, spaced per the profile and backing off on 429;
+        ``task`` (a payment id) puts the read on that payment's timeline."""
         timing = self.target.timing
         waited = 0.0
         for attempt in range(6):
@@ -148,7 +151,7 @@ class OppMerchant:
             self.clock.advance(due - now)
             answer = self.client.send("GET", resource_path, rule="opp.resource-path", what="resourcePath",
                                       params={"entityId": self.target.entity_id} if entity else None,
-                                      authenticated=token, label=label)
+                                      authenticated=token, label=label, task=task)
             body = answer.json if isinstance(answer.json, dict) else {}
             throttled = answer.status_code == 429 or (body.get("result") or {}).get("code") == THROTTLED
             if not throttled or not token:
@@ -162,13 +165,23 @@ class OppMerchant:
 
     def status(self, payment: Payment, resource_path: str) -> dict[str, Any]:
         """Read and check the payment's status at ``resource_path``."""
-        answer = self.read_status(resource_path, label=f"status {payment.label}")
+        answer = self.read_status(resource_path, label=f"status {payment.label}", task=payment.id)
         body = checks.status_read(answer, payment.form, payment.id, resource_path)
         group = checks.result_code_documented(body["result"]["code"], "status read")
         payment.reads.append(f"{body['result']['code']} ({group.name})")
         self.client.recording.event(payment.id, "status", f"{body['result']['code']} {group.name}",
                                     self.clock.now())
         return body
+
+    def judge_timeline(self, payment: Payment) -> Timeline:
+        """Judge the payment's whole timeline — its answer, every status read, every notification
+        that reached the receiver: a final result never changes (``opp.final-result-kept``)."""
+        line = from_recording(self.client.recording, payment.id, channel=lambda exchange: "status read")
+        sent = [e.started for e in self.client.recording.exchanges if e.label == f"pay {payment.label}"]
+        line.add("payment answer", "POST /v1/payments", 200, payment.answer, at=sent[-1] if sent else 0.0)
+        line.deliveries("notification", self.receiver.requests(payment.hook_path))
+        timeline_checks.opp_final_result(line)
+        return line
 
     def follow_to_final(self, payment: Payment, resource_path: str | None = None) -> dict[str, Any]:
         """Follow the payment to a final status: a notification is a hint to read the status.

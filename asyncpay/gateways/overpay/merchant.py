@@ -19,7 +19,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -27,15 +27,19 @@ from asyncpay.gateways.randomness import RANDOM
 from asyncpay.schemas import api_versions, contracts
 
 from asyncpay.checks import overpay as checks
+from asyncpay.checks import timeline as timeline_checks
 from asyncpay.checks import transport
 from asyncpay.http.client import Answer, GatewayClient, basic
 from asyncpay.waiting.clock import TargetClock
-from asyncpay.errors import NotVerified
+from asyncpay.errors import ContractViolation, NotVerified
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome, Task, TaskModel, show
 from asyncpay.waiting.polling import poll
 from asyncpay.config.profile import OverpayTarget
 from asyncpay.http.recording import Recording
 from asyncpay.http.throttle import Throttle
+from asyncpay.schemas.api_versions import transaction_of
+from asyncpay.timeline import Timeline, from_recording
+from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 
 OPERATION_TYPES = contracts.OVERPAY_TRANSACTION_TYPES
 #: Reads of a task's URLs made in a row while the gateway answers 429.
@@ -314,16 +318,69 @@ class OverpayMerchant:
         return str(_RANDOM.randint(10**9, 10**10)) if re.fullmatch(r"\d+", like) else str(uuid.uuid4())
 
     # --- queries ----------------------------------------------------------------------
-    def tracking_query(self, tracking_id: str) -> list[dict[str, Any]]:
-        """GET /v2/transactions/tracking_id/{tracking_id}: the transactions listed (checked)."""
+    def tracking_query(self, tracking_id: str, *, task: Task | None = None) -> list[dict[str, Any]]:
+        """GET /v2/transactions/tracking_id/{tracking_id}: the transactions listed (checked); with
+        ``task`` the answer joins that task's timeline."""
         answer = self.client.send("GET", f"/v2/transactions/tracking_id/{tracking_id}",
-                                  rule="overpay.tracking-query", label="tracking-id query", repeatable=True)
-        return checks.tracking_query(answer, tracking_id, api_version=self.target.api_version)
+                                  rule="overpay.tracking-query", label="tracking-id query", repeatable=True,
+                                  task=task.request_id if task is not None else None)
+        listed = checks.tracking_query(answer, tracking_id, api_version=self.target.api_version)
+        if task is not None:
+            statuses = ", ".join(str(t.get("status")) for t in listed) or "none listed"
+            self.recording.event(task.request_id, "tracking query", statuses, self.clock.now())
+        return listed
 
-    def uid_query(self, uid: str) -> Answer:
+    def uid_query(self, uid: str, *, task: Task | None = None) -> Answer:
+        """GET /transactions/{uid}; with ``task`` the answer joins that task's timeline."""
         answer = self.client.send("GET", f"/transactions/{uid}", rule="overpay.uid-query",
-                                  label="uid query", repeatable=True)
+                                  label="uid query", repeatable=True,
+                                  task=task.request_id if task is not None else None)
+        if task is not None:
+            status = (transaction_of(answer.json) or {}).get("status")
+            self.recording.event(task.request_id, "uid query", f"HTTP {answer.status_code}, status {status}",
+                                 self.clock.now())
         return answer
+
+    # --- the timeline -------------------------------------------------------------------
+    def timeline(self, task: Task) -> Timeline:
+        """Every answer this test read about ``task`` (task answer, status_url and response_url
+        reads, queries made with ``task=``), in time order; add deliveries with
+        :meth:`~asyncpay.timeline.Timeline.deliveries`."""
+        return from_recording(self.recording, task.request_id)
+
+    def webhooks(self, receiver: Receiver, path: str) -> list[ReceivedRequest]:
+        """Every webhook delivered to ``path`` so far, repeats included, after listening two
+        poll intervals (target clock) more: a repeat sent right after the first is on it too."""
+        settle = 2 * self.target.timing.poll_interval
+        if self.clock.virtual:
+            self.clock.advance(settle)  # the mock delivers what falls due on the way
+            return receiver.requests(path)
+        end = self.clock.now() + settle
+        while (left := end - self.clock.now()) > 0:
+            known = {id(r) for r in receiver.requests(path)}
+            try:
+                receiver.wait_for(lambda r: r.path == path and id(r) not in known, left,
+                                  describe="a repeated webhook")
+            except TimeoutError:
+                break
+        return receiver.requests(path)
+
+    def judge_timeline(self, task: Task, webhooks: Iterable[ReceivedRequest] = ()) -> Timeline:
+        """Judge ``task``'s whole timeline, ``webhooks`` (every delivery, repeats included) joined
+        to it: a final status never changes on any channel (``overpay.final-state``). Each
+        webhook is noted on the task's row of the report. Returns the timeline."""
+        line = self.timeline(task).deliveries("webhook", webhooks)
+        for delivery in line.on("webhook"):
+            status = (transaction_of(delivery.body) or {}).get("status")
+            self.recording.event(task.request_id, "webhook", f"status {status} ({delivery.source})",
+                                 self.clock.now())
+        try:
+            timeline_checks.overpay_final_state(line)
+        except ContractViolation as exc:
+            # Marked on the task's row of the report, where the channels that disagree are drawn.
+            self.recording.event(task.request_id, "channels disagree", str(exc).splitlines()[0], self.clock.now())
+            raise
+        return line
 
 
 def make_client(target: OverpayTarget, redactor: Any, *, pause: Callable[[float], None] = time.sleep,

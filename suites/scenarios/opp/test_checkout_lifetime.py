@@ -10,7 +10,7 @@ from asyncpay.errors import Deferred, NotVerified
 pytestmark = pytest.mark.opp
 
 
-@pytest.mark.rule("opp.checkout-lifetime", "opp.checkout-status")
+@pytest.mark.rule("opp.checkout-lifetime", "opp.checkout-status", "opp.final-result-kept")
 def test_a_successful_payment_ends_the_checkout(checkout):
     prepared = checkout.prepare(label="ends")
     payment = checkout.paid(prepared, rule="opp.checkout-lifetime")
@@ -22,6 +22,7 @@ def test_a_successful_payment_ends_the_checkout(checkout):
     status = checkout.read(prepared, prepared.resource_path, label="status after a second payment")
 
     checks.no_new_payment(prepared.id, prepared.payments, again, status, "a successful payment")
+    checkout.judge_timeline(prepared)
 
 
 @pytest.mark.rule("opp.checkout-lifetime", "opp.checkout-session-error")

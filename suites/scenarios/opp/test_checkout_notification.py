@@ -8,7 +8,7 @@ pytestmark = pytest.mark.opp
 
 
 @pytest.mark.rule("opp.checkout-notification", "opp.notification-get", "opp.resource-path",
-                  "opp.checkout-status")
+                  "opp.checkout-status", "opp.final-result-kept")
 def test_paid_checkout_is_notified_and_its_status_read(checkout):
     prepared = checkout.prepare(label="notify")
     checkout.paid(prepared, rule="opp.checkout-notification")
@@ -17,3 +17,4 @@ def test_paid_checkout_is_notified_and_its_status_read(checkout):
 
     payment = checkout.status(prepared, resource_path)
     assert payment["id"] in prepared.payments
+    checkout.judge_timeline(prepared)  # the redirect's read, the notification and its read agree

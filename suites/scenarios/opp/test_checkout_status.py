@@ -18,7 +18,8 @@ def test_unpaid_checkout_never_reads_as_a_successful_payment(checkout):
     checks.not_paid_before_the_shopper(answer, prepared.id)
 
 
-@pytest.mark.rule("opp.checkout-status", "opp.result-code-documented", "opp.resource-path")
+@pytest.mark.rule("opp.checkout-status", "opp.result-code-documented", "opp.resource-path",
+                  "opp.final-result-kept")
 def test_paid_checkout_reads_as_its_payment(checkout):
     prepared = checkout.prepare(label="status")
 
@@ -29,3 +30,4 @@ def test_paid_checkout_reads_as_its_payment(checkout):
     again = checkout.read(prepared, prepared.resource_path, label="status read again")
     if again.status_code == 200:
         checks.paid_status(again, prepared.form, "second status read")
+    checkout.judge_timeline(prepared)  # every read of the payment, on every channel, agrees

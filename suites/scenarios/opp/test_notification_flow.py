@@ -36,7 +36,8 @@ def _pay(opp, label, notify, on_timeout):
 
 
 @pytest.mark.rule("opp.notification-arrives", "opp.notification-get", "opp.notification-id",
-                  "opp.resource-path", "opp.status-read", "opp.final-state", "opp.result-code-documented")
+                  "opp.resource-path", "opp.status-read", "opp.final-state", "opp.result-code-documented",
+                  "opp.final-result-kept")
 def test_notification_leads_to_the_final_status(opp):
     payment, resource_path = _pay(opp, "flow", "notificationUrl", checks.notification_arrives)
 
@@ -44,6 +45,7 @@ def test_notification_leads_to_the_final_status(opp):
 
     assert checks.result_code_documented(final["result"]["code"], "final status").final
     assert payment.seen, "a notification was followed"
+    opp.judge_timeline(payment)  # the answer, the reads and the notifications agree
 
 
 @pytest.mark.rule("opp.shopper-result-fallback", "opp.notification-get", "opp.notification-id",

@@ -11,7 +11,7 @@ from asyncpay.waiting.polling import poll
 pytestmark = pytest.mark.overpay
 
 
-@pytest.mark.rule("overpay.incomplete-final", "overpay.tracking-query")
+@pytest.mark.rule("overpay.incomplete-final", "overpay.tracking-query", "overpay.final-state")
 def test_incomplete_reaches_final_state_via_tracking_query(overpay):
     task = overpay.create(Outcome.INCOMPLETE, label="incomplete")
     kind, answer = overpay.outcome(task)
@@ -29,7 +29,7 @@ def test_incomplete_reaches_final_state_via_tracking_query(overpay):
         overpay.client.send("GET", redirect, authenticated=False, label="shopper visits redirect_url")
 
     def final_state():
-        listed = overpay.tracking_query(task.request["tracking_id"])
+        listed = overpay.tracking_query(task.request["tracking_id"], task=task)
         return next((t for t in listed if t.get("uid") == uid), None), listed
 
     def still_incomplete(describe, timeout, elapsed, seen):
@@ -45,5 +45,6 @@ def test_incomplete_reaches_final_state_via_tracking_query(overpay):
                     on_timeout=still_incomplete, describe=f"transaction {uid} to leave incomplete",
                     show=lambda r: r[0]["status"] if r[0] else f"not listed ({len(r[1])} listed)")
     checks.incomplete_becomes_final(found, task.request["tracking_id"])
+    overpay.judge_timeline(task)  # incomplete, then one final status on every query
 
 

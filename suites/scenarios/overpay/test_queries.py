@@ -18,13 +18,14 @@ def completed(overpay, rule):
     return task, transaction_of(answer.json)
 
 
-@pytest.mark.rule("overpay.tracking-query")
+@pytest.mark.rule("overpay.tracking-query", "overpay.final-state")
 def test_tracking_query_lists_the_transaction(overpay):
     task, transaction = completed(overpay, "overpay.tracking-query")
 
-    listed = overpay.tracking_query(task.request["tracking_id"])
+    listed = overpay.tracking_query(task.request["tracking_id"], task=task)
 
     checks.tracking_lists(listed, transaction["uid"])
+    overpay.judge_timeline(task)  # the result and the query agree on the final status
 
 
 @pytest.mark.rule("overpay.tracking-query")
@@ -34,10 +35,11 @@ def test_tracking_query_of_unknown_id_is_empty(overpay):
     checks.tracking_lists(listed, None)
 
 
-@pytest.mark.rule("overpay.uid-query")
+@pytest.mark.rule("overpay.uid-query", "overpay.final-state")
 def test_uid_query_answers_the_transaction(overpay):
-    _, transaction = completed(overpay, "overpay.uid-query")
+    task, transaction = completed(overpay, "overpay.uid-query")
 
-    answer = overpay.uid_query(transaction["uid"])
+    answer = overpay.uid_query(transaction["uid"], task=task)
 
     checks.uid_query(answer, transaction, api_version=overpay.target.api_version)
+    overpay.judge_timeline(task)  # the result and the query agree on the final status

@@ -1,4 +1,5 @@
-"""With notification_url, an authenticated webhook carries the same transaction as the result."""
+"""With notification_url, an authenticated webhook carries the same transaction as the result;
+every delivery of it (repeats included) agrees with the result, and its final status never changes."""
 
 import pytest
 
@@ -12,7 +13,7 @@ from asyncpay.waiting.polling import await_delivery
 pytestmark = pytest.mark.overpay
 
 
-@pytest.mark.rule("overpay.webhook")
+@pytest.mark.rule("overpay.webhook", "overpay.final-state")
 def test_webhook_arrives_authenticated_with_the_result(overpay, receiver):
     target = overpay.target
     if target.webhooks == "off":
@@ -38,4 +39,12 @@ def test_webhook_arrives_authenticated_with_the_result(overpay, receiver):
         raise NotVerified("overpay.webhook", "the webhook is signed (Content-Signature) but the profile "
                           "gives no webhook_public_key_file to verify it")
     checks.webhook_authenticated(basic_ok or signed_ok, request.headers)
-    checks.webhook_body(request.body, transaction, api_version=target.api_version)
+
+    # Every delivery, repeats included, joins the task's timeline with the result read and the
+    # stored transaction: a final status never changes on any channel, whichever came first; then
+    # each delivery is the result's transaction.
+    overpay.uid_query(transaction["uid"], task=task)
+    deliveries = overpay.webhooks(receiver, path)
+    overpay.judge_timeline(task, deliveries)
+    for delivery in deliveries:
+        checks.webhook_body(delivery.body, transaction, api_version=target.api_version)
