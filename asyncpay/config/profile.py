@@ -45,6 +45,7 @@ from asyncpay.wire.testdata import (  # re-exported: the profile is where users 
     MOCK_WEBHOOK_SECRET,
     OPP_OUTCOMES,
     OVERPAY_OUTCOMES,
+    OVERPAY_TRANSACTION_TYPES,
 )
 
 DAY = 86400.0
@@ -81,6 +82,9 @@ class OverpayTarget:
     #: Overpay API version the suites speak: 2 (the classic default, no header) or 3
     #: (``X-API-Version: 3``; every answer is held to the v3 contracts).
     api_version: int = 2
+    #: The URL kinds (``payments``, ``captures``...) the shop's account may use; the rules of
+    #: an operation left out are *not verified*. Default: every documented one.
+    operations: tuple[str, ...] = tuple(OVERPAY_TRANSACTION_TYPES)
 
     @property
     def secrets(self) -> list[str]:
@@ -289,6 +293,17 @@ def _api_version(sec: _Section, key: str) -> int:
     return int(version)
 
 
+def _operations(sec: _Section, key: str) -> tuple[str, ...]:
+    """The Overpay operations the shop's account may use (``["payments", "refunds"]``); every
+    documented one by default (https://docs.overpay.io/en/integration/card_api/asynchronous/)."""
+    names = sec.get(key, list, list(OVERPAY_TRANSACTION_TYPES))
+    unknown = [name for name in names if name not in OVERPAY_TRANSACTION_TYPES]
+    if unknown:
+        raise ProfileError(f"{sec.where(key)}: unknown operation(s) {', '.join(map(repr, unknown))}; "
+                           f"known: {', '.join(OVERPAY_TRANSACTION_TYPES)}")
+    return tuple(dict.fromkeys(names))
+
+
 def _outcomes(path: str, name: str, data: Any, defaults: dict[str, dict[str, Any]],
               known: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     sec = _Section(path, name, data if data is not None else {})
@@ -368,6 +383,7 @@ def load_profile(path: Path, faults: list[str] | None = None,
             webhooks=webhooks,
             webhook_public_key=public_key,
             api_version=_api_version(sec, "api_version"),
+            operations=_operations(sec, "operations"),
         )
         sec.finish()
 

@@ -27,7 +27,7 @@ from starlette.routing import Route
 from asyncpay.mock import overpay_v3
 from asyncpay.mock.idempotency import RequestIds
 from asyncpay.mock.overpay_processing import Processor
-from asyncpay.mock.overpay_validation import KINDS
+from asyncpay.mock.overpay_validation import KINDS, PARENT_KINDS
 from asyncpay.mock.runtime import MockRuntime
 from asyncpay.mock.store import Task
 from asyncpay.mock.transactions import iso_time, render
@@ -86,7 +86,8 @@ class OverpayApi:
         task = Task(self._new_request_id(), request.path_params["kind"], body,
                     str(request.base_url).rstrip("/"), now)
         self.store.tasks[task.request_id] = task
-        if not self.faults.on("stuck-processing"):
+        if not self.faults.on("stuck-processing") and not (
+                self.faults.on("child-stuck-processing") and task.kind in PARENT_KINDS):
             self.rt.timeline.at(now + self.rt.config.draw_processing_delay(),
                                 lambda: self.processor.complete(task))
         answer = {"status": "pending" if self.faults.on("task-not-processing") else "processing",

@@ -87,6 +87,8 @@ class Store:
         self._by_tracking_id: dict[str, list[str]] = {}
         #: (amount, card number) -> clock time of the last transaction, for duplicate_check.
         self.recent_cards: dict[tuple[int, str], float] = {}
+        #: (kind, parent_uid, amount) -> clock time of the last capture, void or refund.
+        self.recent_children: dict[tuple[str, str, int], float] = {}
 
     def add_transaction(self, transaction: Transaction) -> None:
         self.transactions[transaction.uid] = transaction

@@ -23,6 +23,8 @@ from typing import Any
 
 OVERPAY_ASYNC = "https://docs.overpay.io/en/integration/card_api/asynchronous/"
 OVERPAY_STATUSES = "https://docs.overpay.io/en/integration/card_api/statuses/"
+OVERPAY_CAPTURE = "https://docs.bepaid.by/en/integration/card_api/transactions/capture/"
+OVERPAY_VOID = "https://docs.bepaid.by/en/integration/card_api/transactions/void/"
 OPP_NOTIFICATIONS = "https://docs.oppwa.com/tutorials/manage-payments/async-notifications"
 OPP_PARAMETERS = "https://paynt.docs.oppwa.com/reference/parameters"
 OPP_RESULT_CODES = "https://vr-pay-ecommerce.docs.oppwa.com/reference/resultCodes"
@@ -109,6 +111,14 @@ _ALL = (
             f"{THROTTLED_READS_PER_MINUTE} a minute per payment answer 429 800.120.100 "
             "(the profile is told the rate).", OVERPAY_ASYNC,
             MappingProxyType({"status_reads_per_minute": THROTTLED_READS_PER_MINUTE})),
+    # --- Overpay: captures and voids ----------------------------------------------------
+    Variant("capture-above-authorized-fails",
+            "the docs do not say what a capture above the amount the authorization has left "
+            "gets: it is a failed capture transaction (HTTP 200), not a refused request.",
+            OVERPAY_CAPTURE),
+    Variant("second-void-fails",
+            "the docs do not say what a second void of an authorization gets: it is a failed "
+            "void transaction (HTTP 200), not a refused request.", OVERPAY_VOID),
     # --- deliveries ----------------------------------------------------------------------
     Variant("duplicate-deliveries",
             "webhooks and notifications may be delivered more than once, header names in any "

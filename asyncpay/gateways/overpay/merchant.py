@@ -27,6 +27,7 @@ from asyncpay.schemas import api_versions, contracts
 
 from asyncpay.http import throttle
 from asyncpay.checks import overpay as checks
+from asyncpay.checks import overpay_children
 from asyncpay.http.client import Answer, GatewayClient, basic
 from asyncpay.waiting.clock import TargetClock
 from asyncpay.errors import NotVerified
@@ -135,6 +136,13 @@ class OverpayMerchant:
         return task.sent_at + self.target.timing.retention - self.slack - self.clock.now()
 
     # --- creating tasks ---------------------------------------------------------------
+    def require_operation(self, operation: str, rule: str) -> None:
+        """Raise :class:`NotVerified` (``rule``) unless the profile says the shop's account may use
+        ``operation`` (``[overpay] operations``; by default every documented one)."""
+        if operation not in self.target.operations:
+            raise NotVerified(rule, f"the profile's [overpay] operations leave out {operation}: the shop's "
+                              f"account may not use them (it lists {', '.join(self.target.operations) or 'none'})")
+
     def trigger(self, outcome: Outcome) -> dict[str, Any]:
         fields = self.target.outcomes.get(outcome.value)
         if fields is None:
@@ -249,6 +257,8 @@ class OverpayMerchant:
                 raise NotVerified("overpay.completes", f"{what}: the gateway said processing until "
                                   f"{last:.1f} s after creation, and its later reads were throttled "
                                   f"(HTTP 429) up to the {bound:g} s bound")
+            if task.operation in overpay_children.CHILD_OPERATIONS:  # a capture, void or refund
+                overpay_children.child_completes(what, timeout, elapsed, seen)
             if capped:
                 checks.completes_while_kept(task.request_id, last, timing.retention, 2 * self.slack,
                                             self.model(task).history)

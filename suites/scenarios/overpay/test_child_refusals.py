@@ -1,0 +1,78 @@
+"""The documented refusals of captures, voids and refunds: a request without parent_uid or
+amount, a child of an unknown parent, a refund without reason, and the same parent_uid and
+amount again within 30 s (duplicate_check) — each refused at once (a 4xx error) or as a one-time
+error result, as any invalid request."""
+
+import pytest
+
+from asyncpay.checks import overpay as checks
+from asyncpay.checks import overpay_children
+from asyncpay.errors import NotVerified
+from asyncpay.gateways.overpay.children import child_request, refusal, settle, start_parents
+from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
+
+pytestmark = pytest.mark.overpay
+
+#: A uid no gateway issued: the docs' own format ("1-310b0da80b"), digits never used.
+UNKNOWN_PARENT = "0-0000000000"
+
+
+@pytest.mark.rule("overpay.invalid-rejected")
+@pytest.mark.parametrize("operation", ["captures", "voids", "refunds"])
+@pytest.mark.parametrize("breach", ["no parent_uid", "no amount", "an unknown parent_uid"])
+def test_child_breaking_a_documented_constraint_is_refused(overpay, operation, breach):
+    rule = "overpay.invalid-rejected"
+    overpay.require_operation(operation, rule)
+    request = child_request(operation, UNKNOWN_PARENT, 100)
+    if breach != "an unknown parent_uid":
+        # A real parent, so the field left out is the only thing wrong.
+        parent = settle(overpay, *start_parents(overpay, ["authorizations" if operation != "refunds" else "payments"],
+                                                rule=rule), rule=rule)
+        request = child_request(operation, parent["uid"], parent["amount"])
+        del request["parent_uid" if breach == "no parent_uid" else "amount"]
+
+    processed, refused = refusal(overpay, operation, request, label=f"{operation[:-1]} with {breach}")
+
+    checks.invalid_rejected(f"{breach} ({operation[:-1]})", processed, refused,
+                            api_version=overpay.target.api_version)
+
+
+@pytest.mark.rule("overpay.refund-reason")
+def test_refund_without_reason_is_refused(overpay):
+    rule = "overpay.refund-reason"
+    overpay.require_operation("refunds", rule)
+    payment = settle(overpay, *start_parents(overpay, ["payments"], rule=rule), rule=rule)
+
+    processed, refused = refusal(overpay, "refunds", child_request("refunds", payment["uid"], payment["amount"],
+                                                                   reason=None), label="refund without reason")
+
+    overpay_children.refund_reason_required(processed, refused, api_version=overpay.target.api_version)
+
+
+@pytest.mark.rule("overpay.child-duplicate")
+def test_refund_repeated_within_30_seconds_is_refused(overpay):
+    rule = "overpay.child-duplicate"
+    overpay.require_operation("refunds", rule)
+    payment = settle(overpay, *start_parents(overpay, ["payments"], rule=rule), rule=rule)
+    request = child_request("refunds", payment["uid"], max(1, payment["amount"] // 3))
+
+    # Both sent at once: whichever the gateway takes first is the original, the other the repeat.
+    tasks, refused = [], []
+    for label in ("refund", "refund again"):
+        sent_at = overpay.clock.now()
+        answer = overpay.post("/async/transactions/refunds", json_body={"request": request}, label=label)
+        if 400 <= answer.status_code < 500 and answer.status_code not in (401, 403, 429):
+            refused.append(answer)
+            continue
+        tasks.append(overpay.task_from(answer, "refunds", request, Outcome.ANY, sent_at, overpay.clock.now(), label))
+    processed = []
+    for task in tasks:
+        kind, answer = overpay.wait_result(task)
+        if kind is AnswerKind.RESULT:
+            processed.append(answer)
+    if not processed:
+        raise NotVerified(rule, "neither refund was processed: the original was refused as well")
+
+    overpay_children.duplicate_child_refused("refunds", processed[1] if len(processed) > 1 else None,
+                                             refused[0] if refused else None,
+                                             api_version=overpay.target.api_version)

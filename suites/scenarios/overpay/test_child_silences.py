@@ -1,0 +1,75 @@
+"""Where the docs say nothing of a child, every reasonable answer passes, held only to the
+documented shapes: a capture above what the authorization has left (refused, or a failed
+capture), a second void of one authorization (refused, or a failed void), and the parent's uid
+query after a refund (the parent itself, whatever it shows of its children)."""
+
+import pytest
+
+from asyncpay.checks import overpay as checks
+from asyncpay.gateways.overpay.children import (
+    child_request,
+    child_result,
+    create_child,
+    refusal,
+    result_transaction,
+    settle,
+    start_parents,
+)
+from asyncpay.schemas.api_versions import transaction_of
+from asyncpay.schemas.contracts import OVERPAY_TRANSACTION_TYPES
+
+pytestmark = pytest.mark.overpay
+
+
+def answered_in_shape(overpay, operation, processed, refused):
+    """A refusal in the documented error shape, or a transaction in its type's contract."""
+    if refused is not None:
+        checks.invalid_rejected(f"a {operation[:-1]} the docs leave open", None, refused,
+                                api_version=overpay.target.api_version)
+    if processed is not None:
+        checks.result_shape(processed.json, f"the {operation[:-1]}", kind=f"result-{OVERPAY_TRANSACTION_TYPES[operation]}",
+                            api_version=overpay.target.api_version)
+
+
+@pytest.mark.rule("overpay.result-shape")
+def test_capture_above_the_authorized_amount_gets_any_documented_answer(overpay):
+    rule = "overpay.result-shape"
+    authorization = settle(overpay, *start_parents(overpay, ["authorizations"], rule=rule), rule=rule)
+    overpay.require_operation("captures", rule)
+
+    processed, refused = refusal(overpay, "captures",
+                                 child_request("captures", authorization["uid"], authorization["amount"] + 100),
+                                 label="capture above the authorized amount")
+
+    answered_in_shape(overpay, "captures", processed, refused)
+
+
+@pytest.mark.rule("overpay.result-shape")
+def test_second_void_gets_any_documented_answer(overpay):
+    rule = "overpay.result-shape"
+    authorization = settle(overpay, *start_parents(overpay, ["authorizations"], rule=rule), rule=rule)
+    child_result(overpay, create_child(overpay, "voids", authorization, authorization["amount"], rule=rule),
+                 authorization["uid"], rule=rule)
+
+    # Another amount: the same parent_uid and amount within 30 s would be a documented duplicate.
+    processed, refused = refusal(overpay, "voids", child_request("voids", authorization["uid"],
+                                                                 max(1, authorization["amount"] - 1)),
+                                 label="second void")
+
+    answered_in_shape(overpay, "voids", processed, refused)
+
+
+@pytest.mark.rule("overpay.uid-query")
+def test_parent_uid_query_after_a_refund_still_answers_the_parent(overpay):
+    rule = "overpay.uid-query"
+    payment = settle(overpay, *start_parents(overpay, ["payments"], rule=rule), rule=rule)
+    refund = create_child(overpay, "refunds", payment, max(1, payment["amount"] // 2), rule=rule)
+    result_transaction(overpay, refund, rule=rule)
+
+    answer = overpay.uid_query(payment["uid"])
+
+    # Its status or amounts may show the refund (the docs do not say): uid, type, currency and
+    # tracking_id stay the parent's.
+    shown = transaction_of(answer.json) or {}
+    checks.uid_query(answer, {**payment, "amount": shown.get("amount"), "status": shown.get("status")},
+                     api_version=overpay.target.api_version)
