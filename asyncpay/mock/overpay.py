@@ -85,6 +85,7 @@ class OverpayApi:
         now = self.rt.clock.now()
         task = Task(self._new_request_id(), request.path_params["kind"], body,
                     str(request.base_url).rstrip("/"), now)
+        task.api_version = 3 if overpay_v3.wants_v3(request) else 2
         self.store.tasks[task.request_id] = task
         if not self.faults.on("stuck-processing") and not (
                 self.faults.on("child-stuck-processing") and task.kind in PARENT_KINDS):
@@ -141,7 +142,8 @@ class OverpayApi:
         if isinstance(body, Response):
             return body
         outcome = self.processor.decide(request.path_params["kind"], body,
-                                        str(request.base_url).rstrip("/"))
+                                        str(request.base_url).rstrip("/"),
+                                        api_version=3 if overpay_v3.wants_v3(request) else 2)
         return self.answers.overpay(outcome.body, outcome.status)
 
     async def transaction(self, request: Request) -> Response:

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from asyncpay.mock import overpay_v3
 from asyncpay.mock.notifier import OVERPAY_WEBHOOK_RETRIES, Delivery
 from asyncpay.mock.overpay_children import child_errors, declined_child
 from asyncpay.mock.overpay_validation import as_amount, card_number, error_body, validate
@@ -46,7 +47,7 @@ class Processor:
 
     def complete(self, task: Task) -> None:
         """The task is done: its result is decided and stored (result faults applied once)."""
-        outcome = self.decide(task.kind, task.request, task.base_url)
+        outcome = self.decide(task.kind, task.request, task.base_url, api_version=task.api_version)
         task.completed_at = self.rt.clock.now()
         task.failed = outcome.failed_task
         task.result_status = outcome.status
@@ -54,8 +55,9 @@ class Processor:
             del outcome.body["transaction"]["uid"]
         task.result_body = outcome.body
 
-    def decide(self, kind: str, request: dict[str, Any], base_url: str) -> Outcome:
-        """What the gateway answers to ``request`` now; creates the transaction if valid."""
+    def decide(self, kind: str, request: dict[str, Any], base_url: str, *, api_version: int = 2) -> Outcome:
+        """What the gateway answers to ``request`` now; creates the transaction if valid (its
+        webhook in the ``api_version`` of the request that created it)."""
         now = self.rt.clock.now()
         if request.get("description") == FAIL_THE_TASK:
             status = (TASK_FAILURE_STATUS_VARIANT if self.variants.on("task-failure-503")
@@ -82,6 +84,7 @@ class Processor:
         tx = new_transaction(kind, self._as_recorded(kind, request), base_url, now, parent)
         if declined is not None:
             tx.status, tx.message, tx.paid_at = "failed", declined.removeprefix("failed: ").capitalize(), None
+        tx.api_version = api_version
         if kind == "refunds" and self.faults.on("refund-other-parent"):
             tx.parent_uid = self._another_uid(tx.parent_uid)
         if self.faults.on("incomplete-without-redirect") and tx.verification_url is not None:
@@ -159,6 +162,8 @@ class Processor:
         if not self.faults.on("webhook-without-credentials"):
             headers["Authorization"] = basic_authorization(self.rt.config.shop_id,
                                                            self.rt.config.secret_key)
+        if tx.api_version == 3 and not self.faults.on("api-version-ignored"):
+            body = overpay_v3.to_v3(body, 200)
         payload = json.dumps(self.rt.answers.overpay_body(body)).encode()
         self.rt.deliver(Delivery("overpay webhook", "POST", url, headers, payload,
                                  OVERPAY_WEBHOOK_RETRIES))

@@ -20,6 +20,7 @@ Usage (a capture of half an authorization)::
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -127,3 +128,43 @@ def refusal(gateway: OverpayMerchant, operation: str, request: dict[str, Any], *
     for _ in gateway.planned_reads(task, 1):
         gateway.read(task, "result")  # the model: the one-time error is not handed out again
     return (result if kind is AnswerKind.RESULT else None), None
+
+
+class Parents:
+    """Real parents for generated captures, voids and refunds: successful authorizations and
+    payments of this run. One of each is started at once (its processing overlaps with whatever
+    runs next) and settled when a child first needs it; :meth:`add` pools more as they appear.
+
+    ``of("captures")`` is a parent transaction for that child operation, or None when the run has
+    none (the profile leaves its operation out, or its trigger gave no successful one).
+    """
+
+    KINDS = {"captures": "authorization", "voids": "authorization", "refunds": "payment"}
+
+    def __init__(self, gateway: OverpayMerchant, *, rule: str) -> None:
+        self.gateway, self.rule = gateway, rule
+        self._lock = threading.Lock()
+        self._pool: dict[str, list[dict[str, Any]]] = {"authorization": [], "payment": []}
+        self._started = {kind: gateway.create(Outcome.SUCCESSFUL, operation=f"{kind}s", label=f"parent-{kind}")
+                         for kind in self._pool if f"{kind}s" in gateway.target.operations}
+
+    def add(self, transaction: Mapping[str, Any]) -> None:
+        """Pool a successful payment or authorization (any other transaction is ignored)."""
+        if transaction.get("status") == "successful" and transaction.get("type") in self._pool:
+            with self._lock:
+                self._pool[str(transaction["type"])].append(dict(transaction))
+
+    def of(self, operation: str) -> dict[str, Any] | None:
+        kind = self.KINDS.get(operation)
+        if kind is None:
+            return None
+        with self._lock:
+            task = self._started.pop(kind, None)
+        if task is not None:
+            try:
+                self.add(settle(self.gateway, task, rule=self.rule))
+            except NotVerified:
+                pass  # no successful parent from the trigger: the children keep their drawn parent_uid
+        with self._lock:
+            pool = self._pool[kind]
+            return pool[-1] if pool else None
