@@ -79,8 +79,8 @@ def _one(overpay, receiver, parents, case):
     if breach:
         checks.invalid_rejected(breach, processed=result if kind is AnswerKind.RESULT else None)
     if kind is AnswerKind.RESULT and not negative:
-        checks.result_shape(result.json, f"task {task.request_id}", kind=f"result-{OVERPAY_TRANSACTION_TYPES[operation]}",
-                            api_version=overpay.target.api_version)
+        checks.result_shape(result.json, f"task {task.request_id}",
+                            kind=f"result-{OVERPAY_TRANSACTION_TYPES[operation]}", api_version=overpay.target.api_version)
         transaction = transaction_of(result.json) or {}
         parents.add(transaction)
         if parent_uid is not None and transaction.get("status") == "successful":
@@ -92,7 +92,7 @@ def _one(overpay, receiver, parents, case):
             overpay.read(task, "result")  # the model: a one-time error is not handed out twice
 
 
-@pytest.mark.rule("overpay.contract", "overpay.invalid-rejected")
+@pytest.mark.rule("overpay.contract", "overpay.invalid-rejected", "overpay.child-amount", "overpay.child-parent")
 def test_generated_async_requests(overpay, receiver):
     parents = Parents(overpay, rule="overpay.contract")
     check_batches(CASES, lambda case: _one(overpay, receiver, parents, case), real_time=not overpay.clock.virtual)

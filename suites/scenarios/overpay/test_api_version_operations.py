@@ -16,7 +16,7 @@ pytestmark = pytest.mark.overpay
 RULE = "overpay.api-version"
 
 
-@pytest.mark.rule(RULE)
+@pytest.mark.rule("overpay.api-version")
 def test_children_answer_in_v3(overpay):
     gateway = speaking(overpay, 3)
     for operation in ("authorizations", "captures", "voids", "refunds"):
@@ -33,7 +33,7 @@ def test_children_answer_in_v3(overpay):
     child_result(gateway, void, voided["uid"], rule=RULE)
 
 
-@pytest.mark.rule(RULE)
+@pytest.mark.rule("overpay.api-version")
 def test_money_out_answers_in_v3(overpay):
     gateway = speaking(overpay, 3)
     tasks = [money_out(gateway, operation, rule=RULE) for operation in ("credits", "payouts")]
@@ -41,7 +41,7 @@ def test_money_out_answers_in_v3(overpay):
         result_transaction(gateway, task, rule=RULE)  # v3-result-credit, v3-result-payout
 
 
-@pytest.mark.rule(RULE, "overpay.webhook")
+@pytest.mark.rule("overpay.api-version", "overpay.webhook")
 def test_webhook_of_a_v3_request_is_in_v3(overpay, receiver):
     gateway = speaking(overpay, 3)
     if gateway.target.webhooks == "off":

@@ -8,10 +8,7 @@ from asyncpay.gateways.overpay.children import child_result, create_child, settl
 
 pytestmark = pytest.mark.overpay
 
-CHILD_RULES = ("overpay.child-completes", "overpay.child-amount", "overpay.child-parent", "overpay.result-shape")
-
-
-@pytest.mark.rule(*CHILD_RULES)
+@pytest.mark.rule("overpay.child-completes", "overpay.child-amount", "overpay.child-parent", "overpay.result-shape")
 @pytest.mark.parametrize("share", [1.0, 0.5], ids=["in full", "in part"])
 def test_authorization_captured_then_refunded(overpay, share):
     rule = "overpay.child-amount"
@@ -25,7 +22,7 @@ def test_authorization_captured_then_refunded(overpay, share):
                  capture["uid"], rule=rule)
 
 
-@pytest.mark.rule(*CHILD_RULES)
+@pytest.mark.rule("overpay.child-completes", "overpay.child-amount", "overpay.child-parent", "overpay.result-shape")
 def test_authorization_voided(overpay):
     rule = "overpay.child-parent"
     authorization = settle(overpay, *start_parents(overpay, ["authorizations"], rule=rule), rule=rule)
@@ -34,7 +31,7 @@ def test_authorization_voided(overpay):
                  authorization["uid"], rule=rule)
 
 
-@pytest.mark.rule(*CHILD_RULES)
+@pytest.mark.rule("overpay.child-completes", "overpay.child-amount", "overpay.child-parent", "overpay.result-shape")
 def test_payment_refunded(overpay):
     rule = "overpay.child-parent"
     payment = settle(overpay, *start_parents(overpay, ["payments"], rule=rule), rule=rule)
