@@ -6,8 +6,8 @@ suites call these functions; none of them raises a violation by hand. Each check
 returns quietly (or returns what it validated) when the gateway kept the rule.
 
 Modules, one per gateway: :mod:`asyncpay.checks.transport` (every answer), ``overpay`` (the
-asynchronous task API), ``opp`` (Server-to-Server payments and notifications), ``checkout``
-(COPYandPAY), ``api_version`` (Overpay's v2/v3 answer shapes), ``idempotency``
+asynchronous task API), ``overpay_children`` (captures, voids, refunds), ``opp``
+(Server-to-Server payments and notifications), ``checkout`` (COPYandPAY), ``api_version`` (Overpay's v2/v3 answer shapes), ``idempotency``
 (RequestID). From a rule id to its check in two hops: ``CHECKS[rule_id]`` (or
 ``python -m asyncpay.rules``), then the function.
 

@@ -79,8 +79,9 @@ def _one(overpay, receiver, parents, case):
     if breach:
         checks.invalid_rejected(breach, processed=result if kind is AnswerKind.RESULT else None)
     if kind is AnswerKind.RESULT and not negative:
-        checks.result_shape(result.json, f"task {task.request_id}",
-                            kind=f"result-{OVERPAY_TRANSACTION_TYPES[operation]}", api_version=overpay.target.api_version)
+        type_name = OVERPAY_TRANSACTION_TYPES[operation]
+        checks.result_shape(result.json, f"task {task.request_id}", kind=f"result-{type_name}",
+                            api_version=overpay.target.api_version)
         transaction = transaction_of(result.json) or {}
         parents.add(transaction)
         if parent_uid is not None and transaction.get("status") == "successful":

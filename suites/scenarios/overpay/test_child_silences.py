@@ -27,8 +27,9 @@ def answered_in_shape(overpay, operation, processed, refused):
         checks.invalid_rejected(f"a {operation[:-1]} the docs leave open", None, refused,
                                 api_version=overpay.target.api_version)
     if processed is not None:
-        checks.result_shape(processed.json, f"the {operation[:-1]}",
-                            kind=f"result-{OVERPAY_TRANSACTION_TYPES[operation]}", api_version=overpay.target.api_version)
+        type_name = OVERPAY_TRANSACTION_TYPES[operation]
+        checks.result_shape(processed.json, f"the {type_name}", kind=f"result-{type_name}",
+                            api_version=overpay.target.api_version)
 
 
 @pytest.mark.rule("overpay.result-shape")
