@@ -8,8 +8,8 @@ returns quietly (or returns what it validated) when the gateway kept the rule.
 Modules, one per gateway: :mod:`asyncpay.checks.transport` (every answer), ``overpay`` (the
 asynchronous task API), ``overpay_children`` (captures, voids, refunds), ``opp``
 (Server-to-Server payments and notifications), ``checkout`` (COPYandPAY), ``api_version``
-(Overpay's v2/v3 answer shapes), ``idempotency`` (RequestID). From a rule id to its check in two hops: ``CHECKS[rule_id]`` (or
-``python -m asyncpay.rules``), then the function.
+(Overpay's v2/v3 answer shapes), ``idempotency`` (RequestID). From a rule id to its check in
+two hops: ``CHECKS[rule_id]`` (or ``python -m asyncpay.rules``), then the function.
 
 >>> from asyncpay.checks import CHECKS, load_all
 >>> _ = load_all()     # imports every check module, which fills CHECKS
