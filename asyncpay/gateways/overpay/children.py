@@ -56,14 +56,6 @@ def settled(gateway: OverpayMerchant, operation: str, *, rule: str, label: str =
     return settle(gateway, gateway.create(Outcome.SUCCESSFUL, operation=operation, label=label), rule=rule)
 
 
-def start_parents(gateway: OverpayMerchant, operations: list[str], *, rule: str) -> list[Task]:
-    """Create the parents' tasks at once, so their processing overlaps (then :func:`settle` each)."""
-    for operation in operations:
-        gateway.require_operation(operation, rule)
-    return [gateway.create(Outcome.SUCCESSFUL, operation=operation, label=f"parent-{operation}")
-            for operation in operations]
-
-
 def settle(gateway: OverpayMerchant, task: Task, *, rule: str) -> dict[str, Any]:
     """The successful transaction a parent's ``task`` gave, or :class:`NotVerified` (``rule``)."""
     transaction = result_transaction(gateway, task, rule=rule)

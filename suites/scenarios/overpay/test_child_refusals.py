@@ -8,7 +8,7 @@ import pytest
 from asyncpay.checks import overpay as checks
 from asyncpay.checks import overpay_children
 from asyncpay.errors import NotVerified
-from asyncpay.gateways.overpay.children import child_request, refusal, settle, start_parents
+from asyncpay.gateways.overpay.children import child_request, refusal, settled
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
 
 pytestmark = pytest.mark.overpay
@@ -26,8 +26,7 @@ def test_child_breaking_a_documented_constraint_is_refused(overpay, operation, b
     request = child_request(operation, UNKNOWN_PARENT, 100)
     if breach != "an unknown parent_uid":
         # A real parent, so the field left out is the only thing wrong.
-        parent = settle(overpay, *start_parents(overpay, ["authorizations" if operation != "refunds" else "payments"],
-                                                rule=rule), rule=rule)
+        parent = settled(overpay, "authorizations" if operation != "refunds" else "payments", rule=rule)
         request = child_request(operation, parent["uid"], parent["amount"])
         del request["parent_uid" if breach == "no parent_uid" else "amount"]
 
@@ -41,7 +40,7 @@ def test_child_breaking_a_documented_constraint_is_refused(overpay, operation, b
 def test_refund_without_reason_is_refused(overpay):
     rule = "overpay.refund-reason"
     overpay.require_operation("refunds", rule)
-    payment = settle(overpay, *start_parents(overpay, ["payments"], rule=rule), rule=rule)
+    payment = settled(overpay, "payments", rule=rule)
 
     processed, refused = refusal(overpay, "refunds", child_request("refunds", payment["uid"], payment["amount"],
                                                                    reason=None), label="refund without reason")
@@ -53,7 +52,7 @@ def test_refund_without_reason_is_refused(overpay):
 def test_refund_repeated_within_30_seconds_is_refused(overpay):
     rule = "overpay.child-duplicate"
     overpay.require_operation("refunds", rule)
-    payment = settle(overpay, *start_parents(overpay, ["payments"], rule=rule), rule=rule)
+    payment = settled(overpay, "payments", rule=rule)
     request = child_request("refunds", payment["uid"], max(1, payment["amount"] // 3))
 
     # Both sent at once: whichever the gateway takes first is the original, the other the repeat.

@@ -12,8 +12,7 @@ from asyncpay.gateways.overpay.children import (
     create_child,
     refusal,
     result_transaction,
-    settle,
-    start_parents,
+    settled,
 )
 from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.schemas.contracts import OVERPAY_TRANSACTION_TYPES
@@ -35,7 +34,7 @@ def answered_in_shape(overpay, operation, processed, refused):
 @pytest.mark.rule("overpay.result-shape")
 def test_capture_above_the_authorized_amount_gets_any_documented_answer(overpay):
     rule = "overpay.result-shape"
-    authorization = settle(overpay, *start_parents(overpay, ["authorizations"], rule=rule), rule=rule)
+    authorization = settled(overpay, "authorizations", rule=rule)
     overpay.require_operation("captures", rule)
 
     processed, refused = refusal(overpay, "captures",
@@ -48,7 +47,7 @@ def test_capture_above_the_authorized_amount_gets_any_documented_answer(overpay)
 @pytest.mark.rule("overpay.result-shape")
 def test_second_void_gets_any_documented_answer(overpay):
     rule = "overpay.result-shape"
-    authorization = settle(overpay, *start_parents(overpay, ["authorizations"], rule=rule), rule=rule)
+    authorization = settled(overpay, "authorizations", rule=rule)
     child_result(overpay, create_child(overpay, "voids", authorization, authorization["amount"], rule=rule),
                  authorization["uid"], rule=rule)
 
@@ -63,7 +62,7 @@ def test_second_void_gets_any_documented_answer(overpay):
 @pytest.mark.rule("overpay.uid-query")
 def test_parent_uid_query_after_a_refund_still_answers_the_parent(overpay):
     rule = "overpay.uid-query"
-    payment = settle(overpay, *start_parents(overpay, ["payments"], rule=rule), rule=rule)
+    payment = settled(overpay, "payments", rule=rule)
     refund = create_child(overpay, "refunds", payment, max(1, payment["amount"] // 2), rule=rule)
     result_transaction(overpay, refund, rule=rule)
 

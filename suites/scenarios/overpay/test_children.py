@@ -4,7 +4,7 @@ sub-object present (the contract of its type: result-capture, result-void, resul
 
 import pytest
 
-from asyncpay.gateways.overpay.children import child_result, create_child, settle, start_parents
+from asyncpay.gateways.overpay.children import child_result, create_child, settled
 
 pytestmark = pytest.mark.overpay
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.overpay
 @pytest.mark.parametrize("share", [1.0, 0.5], ids=["in full", "in part"])
 def test_authorization_captured_then_refunded(overpay, share):
     rule = "overpay.child-amount"
-    authorization = settle(overpay, *start_parents(overpay, ["authorizations"], rule=rule), rule=rule)
+    authorization = settled(overpay, "authorizations", rule=rule)
     amount = max(1, int(authorization["amount"] * share))
 
     capture = child_result(overpay, create_child(overpay, "captures", authorization, amount, rule=rule),
@@ -25,7 +25,7 @@ def test_authorization_captured_then_refunded(overpay, share):
 @pytest.mark.rule("overpay.child-completes", "overpay.child-amount", "overpay.child-parent", "overpay.result-shape")
 def test_authorization_voided(overpay):
     rule = "overpay.child-parent"
-    authorization = settle(overpay, *start_parents(overpay, ["authorizations"], rule=rule), rule=rule)
+    authorization = settled(overpay, "authorizations", rule=rule)
 
     child_result(overpay, create_child(overpay, "voids", authorization, authorization["amount"], rule=rule),
                  authorization["uid"], rule=rule)
@@ -34,7 +34,7 @@ def test_authorization_voided(overpay):
 @pytest.mark.rule("overpay.child-completes", "overpay.child-amount", "overpay.child-parent", "overpay.result-shape")
 def test_payment_refunded(overpay):
     rule = "overpay.child-parent"
-    payment = settle(overpay, *start_parents(overpay, ["payments"], rule=rule), rule=rule)
+    payment = settled(overpay, "payments", rule=rule)
 
     child_result(overpay, create_child(overpay, "refunds", payment, payment["amount"], rule=rule),
                  payment["uid"], rule=rule)
