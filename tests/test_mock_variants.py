@@ -325,6 +325,14 @@ def test_second_void(variants: tuple[str, ...], status: int) -> None:
             assert answer.json()["transaction"]["status"] == "failed"
 
 
+@pytest.mark.parametrize(("variants", "shown"), [((), 500), (("parent-shows-children",), 300)])
+def test_parent_uid_query_after_a_refund(variants: tuple[str, ...], shown: int) -> None:
+    with served(*variants) as mock:
+        payment = mock.completed_result(amount=500)
+        assert child_result(mock, "refunds", payment["uid"], 200).status_code == 200
+        assert mock.overpay.get(f"/transactions/{payment['uid']}").json()["transaction"]["amount"] == shown
+
+
 def test_mixed_timestamps() -> None:
     with served("mixed-timestamps") as mock:
         tx = mock.completed_result()

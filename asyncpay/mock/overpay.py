@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from asyncpay.mock import overpay_v3
 from asyncpay.mock.idempotency import RequestIds
+from asyncpay.mock.overpay_children import amount_left
 from asyncpay.mock.overpay_processing import Processor
 from asyncpay.mock.overpay_validation import KINDS, PARENT_KINDS
 from asyncpay.mock.runtime import MockRuntime
@@ -150,7 +151,10 @@ class OverpayApi:
         tx = self.store.transactions.get(request.path_params["uid"])
         if tx is None or self.faults.on("uid-query-not-found"):
             return self.answers.overpay({"message": "Record not found"}, 404)
-        return self.answers.overpay({"transaction": render(tx)})
+        body = render(tx)
+        if self.variants.on("parent-shows-children"):
+            body["amount"] = amount_left(tx, self.store.transactions)
+        return self.answers.overpay({"transaction": body})
 
     async def by_tracking_id(self, request: Request) -> Response:
         found = self.store.by_tracking_id(request.path_params["tracking_id"])

@@ -13,7 +13,8 @@ What the documentation says of them (bePaid/beGateway card API, the pages Overpa
 
 Where the documentation is silent the mock makes one choice and a variant switch the other: a
 capture above what the authorization has left is refused (``capture-above-authorized-fails``:
-a failed capture), a second void is refused (``second-void-fails``: a failed void).
+a failed capture), a second void is refused (``second-void-fails``: a failed void), a parent's
+uid query shows its amount as created (``parent-shows-children``: the amount left).
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ def left(parent: Transaction, transactions: Mapping[str, Transaction], kind: str
     if kind != "refunds":
         taken += children(parent, transactions, "void")
     return parent.amount - sum(tx.amount for tx in taken)
+
+
+def amount_left(transaction: Transaction, transactions: Mapping[str, Transaction]) -> int:
+    """What the parent-shows-children variant shows as a parent's amount: an authorization less
+    its captures and voids, a payment or capture less its refunds (minor units)."""
+    kind = "refunds" if transaction.type in ("payment", "capture") else "captures"
+    return left(transaction, transactions, kind)
 
 
 def child_errors(kind: str, request: dict[str, Any], transactions: Mapping[str, Transaction]) -> Errors:

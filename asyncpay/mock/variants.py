@@ -25,6 +25,7 @@ OVERPAY_ASYNC = "https://docs.overpay.io/en/integration/card_api/asynchronous/"
 OVERPAY_STATUSES = "https://docs.overpay.io/en/integration/card_api/statuses/"
 OVERPAY_CAPTURE = "https://docs.bepaid.by/en/integration/card_api/transactions/capture/"
 OVERPAY_VOID = "https://docs.bepaid.by/en/integration/card_api/transactions/void/"
+OVERPAY_REFUND = "https://docs.bepaid.by/en/integration/card_api/transactions/refund/"
 OPP_NOTIFICATIONS = "https://docs.oppwa.com/tutorials/manage-payments/async-notifications"
 OPP_PARAMETERS = "https://paynt.docs.oppwa.com/reference/parameters"
 OPP_RESULT_CODES = "https://vr-pay-ecommerce.docs.oppwa.com/reference/resultCodes"
@@ -119,6 +120,10 @@ _ALL = (
     Variant("second-void-fails",
             "the docs do not say what a second void of an authorization gets: it is a failed "
             "void transaction (HTTP 200), not a refused request.", OVERPAY_VOID),
+    Variant("parent-shows-children",
+            "the docs do not say what a transaction's uid query shows after its captures, voids "
+            "or refunds: its amount reads what is left (an authorization less its captures and "
+            "voids, a payment less its refunds).", OVERPAY_REFUND),
     # --- deliveries ----------------------------------------------------------------------
     Variant("duplicate-deliveries",
             "webhooks and notifications may be delivered more than once, header names in any "
