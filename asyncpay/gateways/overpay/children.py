@@ -15,7 +15,7 @@ Usage (a capture of half an authorization)::
 
     parent = settled(gateway, "authorizations", rule="overpay.child-amount")
     task = create_child(gateway, "captures", parent, parent["amount"] // 2, rule="overpay.child-amount")
-    capture = child_result(gateway, task, rule="overpay.child-amount")
+    capture = child_result(gateway, task, parent["uid"], rule="overpay.child-amount")
 """
 
 from __future__ import annotations
