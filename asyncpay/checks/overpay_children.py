@@ -83,9 +83,18 @@ def refund_reason_required(processed: Answer | None, refusal: Answer | None = No
 
 
 @check("overpay.child-duplicate")
-def duplicate_child_refused(operation: str, processed: Answer | None, refusal: Answer | None = None, *,
+def duplicate_child_refused(operation: str, processed: list[Answer], refusals: list[Answer], *,
                             api_version: int = 2) -> None:
-    """A capture, void or refund repeated with the same ``parent_uid`` and amount within 30 s (with
-    ``duplicate_check`` left at its default, true) is refused: synchronously or as a one-time error."""
-    _refused("overpay.child-duplicate", f"a repeated {operation[:-1]} (same parent_uid and amount within 30 s)",
-             processed, refusal, api_version)
+    """Of a capture, void or refund sent twice with the same ``parent_uid`` and amount within 30 s
+    (``duplicate_check`` left at its default, true), one is processed and the repeat refused:
+    ``processed`` are the 200 results the two got, ``refusals`` their synchronous 4xx answers
+    (a one-time error result is neither). None processed: the original was refused as well,
+    which says nothing of duplicates (:class:`NotVerified`)."""
+    rule = "overpay.child-duplicate"
+    breach = f"a repeated {operation[:-1]} (same parent_uid and amount within 30 s)"
+    for refusal in refusals:
+        _refused(rule, breach, None, refusal, api_version)
+    if not processed:
+        raise NotVerified(rule, f"neither {operation[:-1]} was processed: the original was refused as well")
+    if len(processed) > 1:
+        _refused(rule, breach, processed[1], None, api_version)
