@@ -43,8 +43,11 @@ def test_fault_switch_is_killed_naming_its_rule(fault):
 # Against a separately started real-time mock, through a profile: the rules whose checks wait in
 # real time (processing, retention, checkout lifetime, notifications) and the one that needs the
 # profile's webhook key. `python -m asyncpay.tools.matrix --clock real` runs every row.
-REAL_TIME_ROWS = ["stuck-processing", "child-stuck-processing", "retention-from-completion", "checkout-never-expires",
-                  "encrypted-webhook-bad-tag", "notification-never-sent"]
+REAL_TIME_ROWS = ["stuck-processing", "retention-from-completion", "checkout-never-expires",
+                  "encrypted-webhook-bad-tag", "notification-never-sent",
+                  # captures, voids and refunds: every child fault, on both clocks
+                  "child-stuck-processing", "capture-amount-mismatch", "refund-other-parent",
+                  "refund-reason-not-required", "duplicate-refund-accepted"]
 
 
 def test_clean_real_time_mock_passes():
