@@ -104,6 +104,30 @@ def child_result(gateway: OverpayMerchant, task: Task, parent_uid: str, *, rule:
     return transaction
 
 
+def send(gateway: OverpayMerchant, operation: str, request: dict[str, Any], *, label: str) -> Task | Answer:
+    """POST ``request`` where any documented answer is acceptable: the task it created, or the
+    synchronous 4xx refusal it got."""
+    sent_at = gateway.clock.now()
+    answer = gateway.post(f"/async/transactions/{operation}", json_body={"request": request}, label=label)
+    if 400 <= answer.status_code < 500 and answer.status_code not in (401, 403, 429):
+        return answer
+    return gateway.task_from(answer, operation, request, Outcome.ANY, sent_at, gateway.clock.now(), label)
+
+
+def answers(gateway: OverpayMerchant, sent: list[Task | Answer]) -> tuple[list[Answer], list[Answer]]:
+    """``(processed, refusals)`` of what :func:`send` gave: the 200 results of its tasks (a one-time
+    error result is neither), and its synchronous refusals."""
+    processed, refusals = [], []
+    for one in sent:
+        if isinstance(one, Task):
+            kind, result = gateway.wait_result(one)
+            if kind is AnswerKind.RESULT:
+                processed.append(result)
+        else:
+            refusals.append(one)
+    return processed, refusals
+
+
 def refusal(gateway: OverpayMerchant, operation: str, request: dict[str, Any], *,
             label: str) -> tuple[Answer | None, Answer | None]:
     """Send a request the docs say is refused: ``(processed, refusal)`` — the 200 result it got

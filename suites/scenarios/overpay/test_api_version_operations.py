@@ -19,18 +19,18 @@ RULE = "overpay.api-version"
 @pytest.mark.rule("overpay.api-version")
 def test_children_answer_in_v3(overpay):
     gateway = speaking(overpay, 3)
-    for operation in ("authorizations", "captures", "voids", "refunds"):
+    for operation in ("authorizations", "payments", "captures", "voids", "refunds"):
         gateway.require_operation(operation, RULE)
-    started = [gateway.create(Outcome.SUCCESSFUL, operation="authorizations", label=f"v3-parent-{n}")
-               for n in range(2)]
-    captured, voided = (settle(gateway, task, rule=RULE) for task in started)  # held to v3-result-authorization
+    started = [gateway.create(Outcome.SUCCESSFUL, operation=operation, label=f"v3-parent-{n}")
+               for n, operation in enumerate(("authorizations", "authorizations", "payments"))]
+    captured, voided, paid = (settle(gateway, task, rule=RULE) for task in started)  # v3-result-authorization
 
-    capture = child_result(gateway, create_child(gateway, "captures", captured, captured["amount"], rule=RULE),
-                           captured["uid"], rule=RULE)  # each result: its type's v3 contract
-    refund = create_child(gateway, "refunds", capture, capture["amount"], rule=RULE)
-    void = create_child(gateway, "voids", voided, voided["amount"], rule=RULE)
-    child_result(gateway, refund, capture["uid"], rule=RULE)
-    child_result(gateway, void, voided["uid"], rule=RULE)
+    # The three children at once; each result is held to its type's v3 contract.
+    children = [(create_child(gateway, "captures", captured, captured["amount"], rule=RULE), captured),
+                (create_child(gateway, "voids", voided, voided["amount"], rule=RULE), voided),
+                (create_child(gateway, "refunds", paid, paid["amount"], rule=RULE), paid)]
+    for task, parent in children:
+        child_result(gateway, task, parent["uid"], rule=RULE)
 
 
 @pytest.mark.rule("overpay.api-version")

@@ -7,8 +7,7 @@ import pytest
 
 from asyncpay.checks import overpay as checks
 from asyncpay.checks import overpay_children
-from asyncpay.gateways.overpay.children import child_request, refusal, settled
-from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
+from asyncpay.gateways.overpay.children import answers, child_request, refusal, send, settled
 
 pytestmark = pytest.mark.overpay
 
@@ -55,18 +54,7 @@ def test_refund_repeated_within_30_seconds_is_refused(overpay):
     request = child_request("refunds", payment["uid"], max(1, payment["amount"] // 3))
 
     # Both sent at once: whichever the gateway takes first is the original, the other the repeat.
-    tasks, refused = [], []
-    for label in ("refund", "refund again"):
-        sent_at = overpay.clock.now()
-        answer = overpay.post("/async/transactions/refunds", json_body={"request": request}, label=label)
-        if 400 <= answer.status_code < 500 and answer.status_code not in (401, 403, 429):
-            refused.append(answer)
-            continue
-        tasks.append(overpay.task_from(answer, "refunds", request, Outcome.ANY, sent_at, overpay.clock.now(), label))
-    processed = []
-    for task in tasks:
-        kind, answer = overpay.wait_result(task)
-        if kind is AnswerKind.RESULT:
-            processed.append(answer)
+    processed, refused = answers(overpay, [send(overpay, "refunds", request, label=label)
+                                           for label in ("refund", "refund again")])
 
     overpay_children.duplicate_child_refused("refunds", processed, refused, api_version=overpay.target.api_version)
