@@ -22,11 +22,13 @@ def test_child_breaking_a_documented_constraint_is_refused(overpay, operation, b
     rule = "overpay.invalid-rejected"
     overpay.require_operation(operation, rule)
     request = child_request(operation, UNKNOWN_PARENT, 100)
-    if breach != "an unknown parent_uid":
-        # A real parent, so the field left out is the only thing wrong.
+    if breach == "no parent_uid":
+        del request["parent_uid"]
+    elif breach == "no amount":
+        # A real parent, so the amount left out is the only thing wrong.
         parent = settled(overpay, "authorizations" if operation != "refunds" else "payments", rule=rule)
         request = child_request(operation, parent["uid"], parent["amount"])
-        del request["parent_uid" if breach == "no parent_uid" else "amount"]
+        del request["amount"]
 
     processed, refused = refusal(overpay, operation, request, label=f"{operation[:-1]} with {breach}")
 
