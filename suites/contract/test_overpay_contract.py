@@ -10,6 +10,8 @@ Each Hypothesis example is a batch of generated requests; against a real-time ga
 is sent and followed concurrently, each task still judged on its own by the lifecycle model.
 """
 
+import copy
+
 import pytest
 from schemathesis.core import NotSet
 
@@ -60,7 +62,12 @@ def _one(overpay, receiver, parents, case):
     negative = is_negative(case)
     parent = parents.of(operation) if operation in CHILD_OPERATIONS and not negative and isinstance(body, dict) \
         and isinstance(body.get("request"), dict) else None
-    parent_uid = _with_parent(body, parent) if parent is not None else None
+    parent_uid = None
+    if parent is not None:
+        # A copy: Hypothesis may hand the same drawn object (a documented example) to a later
+        # negative case, which must not inherit a real parent.
+        body = copy.deepcopy(body)
+        parent_uid = _with_parent(body, parent)
     breach = overpay_documented_breach(body) if negative else None
     sent_at = overpay.clock.now()
 
