@@ -34,6 +34,10 @@ OVERPAY_AUTH = "https://docs.bepaid.by/en/using_api/id_key/"
 OVERPAY_V3 = "https://docs.overpay.io/en/reference/api_v3/"
 #: Request headers (Content-Type, Accept, X-API-Version, RequestID) and HTTP 429 handling.
 OVERPAY_REQUESTS = OVERPAY_AUTH
+#: The card API's child transactions (Overpay's pages are the same, word for word, as bePaid's).
+OVERPAY_CAPTURE = "https://docs.bepaid.by/en/integration/card_api/transactions/capture/"
+OVERPAY_VOID = "https://docs.bepaid.by/en/integration/card_api/transactions/void/"
+OVERPAY_REFUND = "https://docs.bepaid.by/en/integration/card_api/transactions/refund/"
 OPP_ASYNC = "https://docs.oppwa.com/tutorials/manage-payments/async-notifications"
 OPP_PARAMETERS = "https://paynt.docs.oppwa.com/reference/parameters"
 OPP_RESULT_CODES = "https://vr-pay-ecommerce.docs.oppwa.com/reference/resultCodes"
@@ -129,6 +133,27 @@ _ALL = [
          "friendly_message, status, payment_method at the top level; code 8010 for a created "
          "asynchronous transaction); without the header the classic v2 shape is the default.",
          OVERPAY_V3),
+    # --- Overpay: captures, voids and refunds of an earlier transaction --------------
+    Rule("overpay.child-completes", "overpay",
+         "A capture, void or refund sent to /async/transactions/{captures|voids|refunds} is an "
+         "asynchronous task like any other: it moves from processing to completed within the "
+         "profile's processing bound.", _SEED_OP),
+    Rule("overpay.child-amount", "overpay",
+         "A capture, void or refund is made for the amount requested (\"amount: A transaction "
+         "amount ... in minimal currency units\"): its transaction, and its type sub-object, carry "
+         "that amount.", OVERPAY_CAPTURE),
+    Rule("overpay.child-parent", "overpay",
+         "A capture, void or refund refers to the transaction named by parent_uid (\"A UID of the "
+         "authorization transaction\", \"A UID of the payment or capture transaction\"): its "
+         "transaction names that parent, never another.", OVERPAY_REFUND),
+    Rule("overpay.refund-reason", "overpay",
+         "A refund requires reason (\"reason * required: A note why a refund was made\"): a refund "
+         "without it is refused, synchronously or as a non-200 error result delivered once.",
+         OVERPAY_REFUND),
+    Rule("overpay.child-duplicate", "overpay",
+         "With duplicate_check (default true) \"requests with the same parent_uid and amount within "
+         "30 seconds will be rejected\": the repeat is refused, synchronously or as a non-200 error "
+         "result delivered once.", OVERPAY_REFUND),
     # --- Open Payment Platform -------------------------------------------------------
     Rule("opp.payment-answer", "opp",
          "POST /v1/payments answers a documented payment: 32-hex id, result.code ddd.ddd.ddd, "

@@ -23,6 +23,7 @@ CHECKS = Path(__file__).resolve().parent.parent / "asyncpay" / "checks"
 DECISIVE_INPUT = {
     "overpay.completes": "called when a wait for the task ended at the processing bound; it decides between "
                          "failed (the gateway said processing at the bound) and not verified (throttled reads)",
+    "overpay_children.child_completes": "as overpay.completes, for a capture, void or refund task",
     "overpay.webhook_arrives": "called when the wait for the webhook ended at notification_timeout with none",
     "opp.notification_arrives": "called when the wait for the notification ended at notification_timeout with none",
     "opp.shopper_result_fallback": "called when the wait at shopperResultUrl ended at notification_timeout with none",

@@ -233,6 +233,51 @@ def checkout_result_kept(mock: MockServer, receiver: Receiver) -> bool:
     return bool(SUCCESSFUL_CODE.match(codes[0])) and codes[1] == codes[0]
 
 
+# --- Overpay: captures, voids, refunds -------------------------------------------------------
+
+def child_result(mock: MockServer, kind: str, parent_kind: str = "authorizations", amount: int = 50,
+                 **fields: object) -> httpx.Response:
+    """A child of a fresh successful parent, once its task had time to complete: its result."""
+    parent = mock.completed_result(kind=parent_kind, amount=500)
+    request_id = mock.create_child(kind, parent["uid"], amount, **fields)["request_id"]
+    mock.advance(mock.config.longest_processing)
+    return mock.result(request_id)
+
+
+@probe("child-stuck-processing")
+def child_completes(mock: MockServer, receiver: Receiver) -> bool:
+    return child_result(mock, "voids").json().get("transaction", {}).get("type") == "void"
+
+
+@probe("capture-amount-mismatch")
+def child_amount(mock: MockServer, receiver: Receiver) -> bool:
+    return child_result(mock, "captures", amount=123).json()["transaction"]["amount"] == 123
+
+
+@probe("refund-other-parent")
+def child_parent(mock: MockServer, receiver: Receiver) -> bool:
+    payment = mock.completed_result(amount=500)
+    mock.completed_result(amount=700)  # another transaction the refund could name
+    request_id = mock.create_child("refunds", payment["uid"], 100)["request_id"]
+    mock.advance(mock.config.longest_processing)
+    return mock.result(request_id).json()["transaction"]["parent_uid"] == payment["uid"]
+
+
+@probe("refund-reason-not-required")
+def refund_reason(mock: MockServer, receiver: Receiver) -> bool:
+    answer = child_result(mock, "refunds", "payments", reason=None)
+    return answer.status_code == 422 and "reason" in answer.json()["errors"]
+
+
+@probe("duplicate-refund-accepted")
+def child_duplicate(mock: MockServer, receiver: Receiver) -> bool:
+    payment = mock.completed_result(amount=500)
+    first, again = (mock.create_child("refunds", payment["uid"], 100)["request_id"] for _ in range(2))
+    mock.advance(mock.config.longest_processing)
+    # Whichever task completes first is the original; the other is the repeat.
+    return sorted(mock.result(request_id).status_code for request_id in (first, again)) == [200, 422]
+
+
 @probe("status-redirects")
 def no_redirect(mock: MockServer, receiver: Receiver) -> bool:
     return not mock.status(mock.create_task()["request_id"]).is_redirect

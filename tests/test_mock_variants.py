@@ -296,6 +296,44 @@ def test_odd_echoes_are_declined_and_echoed(card: dict[str, Any], fields: dict[s
         assert mock.result(rid).json()["errors"]["amount"]
 
 
+def child_result(mock: MockServer, kind: str, parent_uid: str, amount: int) -> httpx.Response:
+    request_id = mock.create_child(kind, parent_uid, amount)["request_id"]
+    mock.advance(mock.config.longest_processing)
+    return mock.result(request_id)
+
+
+@pytest.mark.parametrize(("variants", "status"), [((), 422), (("capture-above-authorized-fails",), 200)])
+def test_capture_above_the_authorized_amount(variants: tuple[str, ...], status: int) -> None:
+    with served(*variants) as mock:
+        authorization = mock.completed_result(kind="authorizations", amount=500)
+        answer = child_result(mock, "captures", authorization["uid"], 501)
+        assert answer.status_code == status
+        if status == 200:
+            assert answer.json()["transaction"]["status"] == "failed"
+            assert answer.json()["transaction"]["capture"]["status"] == "failed"
+        # Up to the amount left is captured either way.
+        assert child_result(mock, "captures", authorization["uid"], 500).json()["transaction"]["status"] == "successful"
+
+
+@pytest.mark.parametrize(("variants", "status"), [((), 422), (("second-void-fails",), 200)])
+def test_second_void(variants: tuple[str, ...], status: int) -> None:
+    with served(*variants) as mock:
+        authorization = mock.completed_result(kind="authorizations", amount=500)
+        assert child_result(mock, "voids", authorization["uid"], 500).json()["transaction"]["status"] == "successful"
+        answer = child_result(mock, "voids", authorization["uid"], 499)
+        assert answer.status_code == status
+        if status == 200:
+            assert answer.json()["transaction"]["status"] == "failed"
+
+
+@pytest.mark.parametrize(("variants", "shown"), [((), 500), (("parent-shows-children",), 300)])
+def test_parent_uid_query_after_a_refund(variants: tuple[str, ...], shown: int) -> None:
+    with served(*variants) as mock:
+        payment = mock.completed_result(amount=500)
+        assert child_result(mock, "refunds", payment["uid"], 200).status_code == 200
+        assert mock.overpay.get(f"/transactions/{payment['uid']}").json()["transaction"]["amount"] == shown
+
+
 def test_mixed_timestamps() -> None:
     with served("mixed-timestamps") as mock:
         tx = mock.completed_result()

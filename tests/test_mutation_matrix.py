@@ -54,7 +54,10 @@ def test_checkout_reuse_is_killed_while_checkout_payments_are_pending_briefly():
 # --clock real` runs every row.
 REAL_TIME_ROWS = ["stuck-processing", "retention-from-completion", "expires-early", "checkout-never-expires",
                   "encrypted-webhook-bad-tag", "notification-never-sent",
-                  "webhook-contradicts"]  # the deliveries race: either may come first
+                  "webhook-contradicts",  # the deliveries race: either may come first
+                  # captures, voids and refunds: every child fault, on both clocks
+                  "child-stuck-processing", "capture-amount-mismatch", "refund-other-parent",
+                  "refund-reason-not-required", "duplicate-refund-accepted"]
 
 
 def test_clean_real_time_mock_passes():

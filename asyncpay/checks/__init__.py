@@ -7,10 +7,11 @@ returns quietly (or returns what it validated) when the gateway kept the rule.
 
 Modules, one per gateway: :mod:`asyncpay.checks.transport` (every answer), ``overpay`` (the
 asynchronous task API) and ``overpay_availability`` (a 200 result kept, a non-200 one handed out
-once), ``opp`` (Server-to-Server payments and notifications), ``checkout``
-(COPYandPAY), ``api_version`` (Overpay's v2/v3 answer shapes), ``idempotency``
-(RequestID). From a rule id to its check in two hops: ``CHECKS[rule_id]`` (or
-``python -m asyncpay.rules``), then the function.
+once), ``overpay_children`` (captures, voids, refunds, credits, payouts), ``opp`` (Server-to-Server
+payments and notifications), ``checkout`` (COPYandPAY), ``api_version`` (Overpay's v2/v3 answer
+shapes), ``idempotency`` (RequestID), ``timeline`` (every channel of one transaction agrees). From a
+rule id to its check in two hops: ``CHECKS[rule_id]`` (or ``python -m asyncpay.tools.rulemap``),
+then the function.
 
 >>> from asyncpay.checks import CHECKS, load_all
 >>> _ = load_all()     # imports every check module, which fills CHECKS
@@ -31,8 +32,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: rule id → the check functions registered under it (filled when the check modules import).
 CHECKS: dict[str, list[Callable[..., Any]]] = {}
 
-_MODULES = ("transport", "overpay", "overpay_availability", "opp", "checkout", "api_version", "idempotency",
-            "timeline")
+_MODULES = ("transport", "overpay", "overpay_availability", "overpay_children", "opp", "checkout", "api_version",
+            "idempotency", "timeline")
 
 
 def check(rule_id: str) -> Callable[[F], F]:

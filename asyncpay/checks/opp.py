@@ -66,6 +66,9 @@ def payment_answer(answer: Answer, form: Mapping[str, str]) -> dict[str, Any]:
                                 received=answer.summary())
     contracts.check("opp/payment", answer.json, rule="opp.payment-answer", what="payment answer")
     body = dict(answer.json)
+    if str((body.get("result") or {}).get("code", "")).startswith("000.200") and body.get("redirect"):
+        # Waiting for the shopper's 3-D Secure: the documented pending answer with its redirect.
+        contracts.check("opp/payment-pending", body, rule="opp.payment-answer", what="pending payment answer")
     _same("opp.payment-answer", body, _payment_fields(form), "payment answer")
     return body
 

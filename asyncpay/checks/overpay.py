@@ -90,6 +90,7 @@ def urls_on_gateway(client: GatewayClient, url: str, what: str) -> None:
 def status_processing(answer: Answer, request_id: str, where: str) -> None:
     """status_url answers a running task as {status: processing, request_id}."""
     _processing(answer, request_id, "overpay.status-shape", where)
+    contracts.check("overpay/status", answer.json, rule="overpay.status-shape", what=f"answer of {where}")
 
 
 @check("overpay.status-shape")
@@ -101,6 +102,7 @@ def status_completed(answer: Answer, request_id: str, where: str) -> None:
                                 received=answer.summary())
     contracts.check("overpay/status-completed", answer.json, rule="overpay.status-shape",
                     what=f"completed answer of {where}")
+    contracts.check("overpay/status", answer.json, rule="overpay.status-shape", what=f"answer of {where}")
     _same_request_id(answer, request_id, "overpay.status-shape", where)
 
 

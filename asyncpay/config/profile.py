@@ -45,6 +45,7 @@ from asyncpay.wire.testdata import (  # re-exported: the profile is where users 
     MOCK_WEBHOOK_SECRET,
     OPP_OUTCOMES,
     OVERPAY_OUTCOMES,
+    OVERPAY_TRANSACTION_TYPES,
 )
 
 DAY = 86400.0
@@ -83,6 +84,9 @@ class OverpayTarget:
     #: (``X-API-Version: 3``; answers held to the v3 contracts). A version not declared here is
     #: *not verified*, never demanded.
     api_versions: tuple[int, ...] = (2,)
+    #: The URL kinds (``payments``, ``captures``...) the shop's account may use; the rules of
+    #: an operation left out are *not verified*. Default: every documented one.
+    operations: tuple[str, ...] = tuple(OVERPAY_TRANSACTION_TYPES)
 
     @property
     def api_version(self) -> int:
@@ -367,6 +371,17 @@ def _api_versions(sec: _Section, key: str) -> tuple[int, ...] | None:
     return tuple(versions)
 
 
+def _operations(sec: _Section, key: str) -> tuple[str, ...]:
+    """The Overpay operations the shop's account may use (``["payments", "refunds"]``); every
+    documented one by default (https://docs.overpay.io/en/integration/card_api/asynchronous/)."""
+    names = sec.get(key, list, list(OVERPAY_TRANSACTION_TYPES))
+    unknown = [name for name in names if name not in OVERPAY_TRANSACTION_TYPES]
+    if unknown:
+        raise ProfileError(f"{sec.where(key)}: unknown operation(s) {', '.join(map(repr, unknown))}; "
+                           f"known: {', '.join(OVERPAY_TRANSACTION_TYPES)}")
+    return tuple(dict.fromkeys(names))
+
+
 def _outcomes(path: str, name: str, data: Any, defaults: dict[str, dict[str, Any]],
               known: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     sec = _Section(path, name, data if data is not None else {})
@@ -446,6 +461,7 @@ def load_profile(path: Path, faults: list[str] | None = None,
             webhooks=webhooks,
             webhook_public_key=public_key,
             api_versions=_api_versions(sec, "api_versions") or (2,),
+            operations=_operations(sec, "operations"),
         )
         sec.finish()
 

@@ -93,6 +93,19 @@ _ALL = (
           "No webhook is ever sent."),
     Fault("webhook-other-amount", "overpay.webhook",
           "Webhooks carry the transaction with its amount plus one."),
+    # --- Overpay: captures, voids, refunds (child transactions) -------------------------
+    Fault("child-stuck-processing", "overpay.child-completes",
+          "Capture, void and refund tasks never complete: both URLs answer processing until the "
+          "task expires (payments and authorizations still complete)."),
+    Fault("capture-amount-mismatch", "overpay.child-amount",
+          "Captures record the requested amount plus one (result, queries and webhook agree)."),
+    Fault("refund-other-parent", "overpay.child-parent",
+          "A refund's transaction names another transaction's uid as its parent_uid."),
+    Fault("refund-reason-not-required", "overpay.refund-reason",
+          "A refund without reason is processed as valid."),
+    Fault("duplicate-refund-accepted", "overpay.child-duplicate",
+          "A capture, void or refund repeated with the same parent_uid and amount within 30 s is "
+          "processed again, duplicate_check notwithstanding."),
     # --- transport ----------------------------------------------------------------------
     Fault("status-redirects", "transport.no-redirect",
           "Status reads answer 302 with a Location on http://127.0.0.2 (same port)."),

@@ -26,8 +26,9 @@ from starlette.routing import Route
 
 from asyncpay.mock import overpay_v3
 from asyncpay.mock.idempotency import RequestIds
+from asyncpay.mock.overpay_children import amount_left
 from asyncpay.mock.overpay_processing import Processor
-from asyncpay.mock.overpay_validation import KINDS
+from asyncpay.mock.overpay_validation import KINDS, PARENT_KINDS
 from asyncpay.mock.runtime import MockRuntime
 from asyncpay.mock.store import Task
 from asyncpay.mock.transactions import iso_time, render
@@ -89,8 +90,10 @@ class OverpayApi:
         now = self.rt.clock.now()
         task = Task(self._new_request_id(), request.path_params["kind"], body,
                     str(request.base_url).rstrip("/"), now)
+        task.api_version = 3 if overpay_v3.wants_v3(request) else 2
         self.store.tasks[task.request_id] = task
-        if not self.faults.on("stuck-processing"):
+        if not self.faults.on("stuck-processing") and not (
+                self.faults.on("child-stuck-processing") and task.kind in PARENT_KINDS):
             self.rt.timeline.at(now + self.rt.config.draw_processing_delay(),
                                 lambda: self.processor.complete(task))
         answer = {"status": "pending" if self.faults.on("task-not-processing") else "processing",
@@ -144,14 +147,18 @@ class OverpayApi:
         if isinstance(body, Response):
             return body
         outcome = self.processor.decide(request.path_params["kind"], body,
-                                        str(request.base_url).rstrip("/"))
+                                        str(request.base_url).rstrip("/"),
+                                        api_version=3 if overpay_v3.wants_v3(request) else 2)
         return self.answers.overpay(outcome.body, outcome.status)
 
     async def transaction(self, request: Request) -> Response:
         tx = self.store.transactions.get(request.path_params["uid"])
         if tx is None or self.faults.on("uid-query-not-found"):
             return self.answers.overpay({"message": "Record not found"}, 404)
-        return self.answers.overpay({"transaction": render(tx)})
+        body = render(tx)
+        if self.variants.on("parent-shows-children"):
+            body["amount"] = amount_left(tx, self.store.transactions)
+        return self.answers.overpay({"transaction": body})
 
     async def by_tracking_id(self, request: Request) -> Response:
         found = self.store.by_tracking_id(request.path_params["tracking_id"])

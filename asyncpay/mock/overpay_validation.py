@@ -27,10 +27,11 @@ Errors = dict[str, Any]  # field → [messages], or nested object → Errors
 
 
 def validate(kind: str, request: dict[str, Any], now: float, known_uids: Container[str], *,
-             odd_echoes: bool = False) -> Errors:
+             odd_echoes: bool = False, reason_required: bool = True) -> Errors:
     """Every constraint ``request`` breaks; empty when it is valid.
 
     ``known_uids`` answers ``in`` for the transactions a capture/void/refund may refer to.
+    ``reason_required`` False is the refund-reason-not-required fault.
     With ``odd_echoes`` (the variant) only documented constraints count — amount, currency,
     lengths, types the docs give, a missing card — and odd values of undocumented format
     (a card number "-1.594", exp_month false, billing_address false) pass, to be declined.
@@ -72,7 +73,7 @@ def validate(kind: str, request: dict[str, Any], now: float, known_uids: Contain
             errors["parent_uid"] = [BLANK]
         elif not isinstance(parent_uid, str) or parent_uid not in known_uids:
             errors["parent_uid"] = ["Transaction not found"]
-        if kind == "refunds" and not (isinstance(request.get("reason"), str) and request["reason"]):
+        if kind == "refunds" and reason_required and not (isinstance(request.get("reason"), str) and request["reason"]):
             errors["reason"] = [BLANK]
     return errors
 

@@ -26,6 +26,7 @@ class Task:
     deliveries: int = 0  # how often a one-time (non-200) result was handed out
     gone: bool = False  # the one-time result is used up, or the result vanished
     completed_reads: int = 0
+    api_version: int = 2  # X-API-Version of the request: the webhook of its transaction speaks it
     went_back: bool = False
     result_reads: int = 0
 
@@ -58,6 +59,7 @@ class Transaction:
     verification_url: str | None = None  # where the shopper completes 3-D Secure
     parent_uid: str | None = None
     credit_card: dict[str, Any] | None = None
+    api_version: int = 2  # X-API-Version of the request that created it: its webhook's shape
 
 
 @dataclass
@@ -87,6 +89,8 @@ class Store:
         self._by_tracking_id: dict[str, list[str]] = {}
         #: (amount, card number) -> clock time of the last transaction, for duplicate_check.
         self.recent_cards: dict[tuple[int, str], float] = {}
+        #: (kind, parent_uid, amount) -> clock time of the last capture, void or refund.
+        self.recent_children: dict[tuple[str, str, int], float] = {}
 
     def add_transaction(self, transaction: Transaction) -> None:
         self.transactions[transaction.uid] = transaction

@@ -101,6 +101,16 @@ class MockServer:
         response.raise_for_status()
         return dict(response.json())
 
+    def create_child(self, kind: str, parent_uid: str, amount: int, **fields: Any) -> dict[str, Any]:
+        """POST an async capture, void or refund (``kind``) of ``parent_uid``; a refund gets a
+        ``reason`` unless ``fields`` set one (``reason=None`` leaves it out). The task answer."""
+        request = {"parent_uid": parent_uid, "amount": amount,
+                   **({"reason": "Customer request"} if kind == "refunds" else {}), **fields}
+        request = {key: value for key, value in request.items() if value is not None}
+        response = self.overpay.post(f"/async/transactions/{kind}", json={"request": request})
+        response.raise_for_status()
+        return dict(response.json())
+
     def status(self, request_id: str) -> httpx.Response:
         return self.overpay.get(f"/async/status/{request_id}")
 

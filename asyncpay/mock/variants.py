@@ -23,6 +23,9 @@ from typing import Any
 
 OVERPAY_ASYNC = "https://docs.overpay.io/en/integration/card_api/asynchronous/"
 OVERPAY_STATUSES = "https://docs.overpay.io/en/integration/card_api/statuses/"
+OVERPAY_CAPTURE = "https://docs.bepaid.by/en/integration/card_api/transactions/capture/"
+OVERPAY_VOID = "https://docs.bepaid.by/en/integration/card_api/transactions/void/"
+OVERPAY_REFUND = "https://docs.bepaid.by/en/integration/card_api/transactions/refund/"
 OPP_NOTIFICATIONS = "https://docs.oppwa.com/tutorials/manage-payments/async-notifications"
 OPP_PARAMETERS = "https://paynt.docs.oppwa.com/reference/parameters"
 OPP_RESULT_CODES = "https://vr-pay-ecommerce.docs.oppwa.com/reference/resultCodes"
@@ -118,6 +121,18 @@ _ALL = (
             "X-API-Version is optional and v2 is the default shape (the only one the async page "
             "shows; many white-label deployments run it alone): the gateway speaks v2 only and "
             "ignores X-API-Version: 3 (its effective api_versions are [2]).", OVERPAY_API_V3),
+    # --- Overpay: captures and voids ----------------------------------------------------
+    Variant("capture-above-authorized-fails",
+            "the docs do not say what a capture above the amount the authorization has left "
+            "gets: it is a failed capture transaction (HTTP 200), not a refused request.",
+            OVERPAY_CAPTURE),
+    Variant("second-void-fails",
+            "the docs do not say what a second void of an authorization gets: it is a failed "
+            "void transaction (HTTP 200), not a refused request.", OVERPAY_VOID),
+    Variant("parent-shows-children",
+            "the docs do not say what a transaction's uid query shows after its captures, voids "
+            "or refunds: its amount reads what is left (an authorization less its captures and "
+            "voids, a payment less its refunds).", OVERPAY_REFUND),
     # --- deliveries ----------------------------------------------------------------------
     Variant("duplicate-deliveries",
             "webhooks and notifications may be delivered more than once, header names in any "

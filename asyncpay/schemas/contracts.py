@@ -161,6 +161,41 @@ def problems(name: str, instance: Any) -> list[str]:
     return found
 
 
+#: Keywords under which a ``$ref`` is one choice among several, a condition, or a definition used
+#: only where referred to: an instance that conforms to the whole was not necessarily held to it.
+_NOT_HELD = frozenset({"anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas", "$defs"})
+
+
+@cache
+def held_parts(name: str) -> tuple[str, ...]:
+    """The contracts every instance of ``name`` is also held to: those it refers to as a whole
+    (``$ref``, not one of their ``$defs``) outside any choice (``anyOf``, ``oneOf``, ``if``...).
+
+    >>> held_parts("overpay/result-capture")
+    ('overpay/transaction',)
+    """
+    gateway = name.split("/", 1)[0]
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            document, _, fragment = str(node.get("$ref", "#")).partition("#")
+            if document and not fragment.strip("/"):  # another contract as a whole
+                part = f"{gateway}/{document.removesuffix('.json')}"
+                if part in names() and part != name and part not in found:
+                    found.add(part)
+                    walk(_load(part))
+            for key, value in node.items():
+                if key not in _NOT_HELD and key not in _INSTANCE_KEYWORDS:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(_load(name))
+    return tuple(sorted(found))
+
+
 def conforms(name: str, instance: Any) -> bool:
     """Whether ``instance`` conforms to contract ``name``."""
     return bool(_validator(name).is_valid(instance))
@@ -188,7 +223,10 @@ def validate(name: str, instance: Any) -> list[str]:
     if not found:
         recording = current_recording()
         if recording is not None:
-            recording.shape(name)
+            # Contract coverage: this shape was seen and validated, and so were the parts it
+            # holds without a choice (the transaction of a result, the result of an OPP answer).
+            for seen in (name, *held_parts(name)):
+                recording.shape(seen)
     return found
 
 

@@ -10,13 +10,19 @@ Each Hypothesis example is a batch of generated requests; against a real-time ga
 is sent and followed concurrently, each task still judged on its own by the lifecycle model.
 """
 
+import copy
+
 import pytest
 from schemathesis.core import NotSet
 
 from asyncpay.checks import overpay as checks
+from asyncpay.checks import overpay_children
 from asyncpay.schemas.constraints import overpay_documented_breach
 from asyncpay.schemas.generation import check_batches, explicit_case, generated_cases, is_negative
+from asyncpay.gateways.overpay.children import CHILD_OPERATIONS, Parents
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
+from asyncpay.schemas.api_versions import transaction_of
+from asyncpay.schemas.contracts import OVERPAY_TRANSACTION_TYPES
 
 pytestmark = pytest.mark.overpay
 
@@ -40,11 +46,28 @@ def _sanitise(body, hook):
     return body
 
 
-def _one(overpay, receiver, case):
+def _with_parent(body, parent):
+    """A valid child request names a real parent of this run, for no more than it has: its valid
+    path is exercised, not only its refusals."""
+    request = body["request"]
+    request["parent_uid"] = parent["uid"]
+    request["amount"] = min(request["amount"], parent["amount"])
+    return parent["uid"]
+
+
+def _one(overpay, receiver, parents, case):
     """Send one generated request and follow it; the checks raise on any broken rule."""
     operation = case.formatted_path.rsplit("/", 1)[-1]
     body = None if isinstance(case.body, NotSet) else _sanitise(case.body, receiver.endpoint("overpay-generated"))
     negative = is_negative(case)
+    parent = parents.of(operation) if operation in CHILD_OPERATIONS and not negative and isinstance(body, dict) \
+        and isinstance(body.get("request"), dict) else None
+    parent_uid = None
+    if parent is not None:
+        # A copy: Hypothesis may hand the same drawn object (a documented example) to a later
+        # negative case, which must not inherit a real parent.
+        body = copy.deepcopy(body)
+        parent_uid = _with_parent(body, parent)
     breach = overpay_documented_breach(body) if negative else None
     sent_at = overpay.clock.now()
 
@@ -62,11 +85,22 @@ def _one(overpay, receiver, case):
     kind, result = overpay.wait_result(task)  # the lifecycle model checks every answer on the way
     if breach:
         checks.invalid_rejected(breach, processed=result if kind is AnswerKind.RESULT else None)
+    if kind is AnswerKind.RESULT and not negative:
+        type_name = OVERPAY_TRANSACTION_TYPES[operation]
+        checks.result_shape(result.json, f"task {task.request_id}", kind=f"result-{type_name}",
+                            api_version=overpay.target.api_version)
+        transaction = transaction_of(result.json) or {}
+        parents.add(transaction)
+        if parent_uid is not None and transaction.get("status") == "successful":
+            where = f"the generated {operation[:-1]} of task {task.request_id}"
+            overpay_children.child_amount(transaction, request, where)
+            overpay_children.child_parent(transaction, parent_uid, where)
     if kind is AnswerKind.ERROR:
         for _ in overpay.planned_reads(task, 1, step=0.1):
             overpay.read(task, "result")  # the model: a one-time error is not handed out twice
 
 
-@pytest.mark.rule("overpay.contract", "overpay.invalid-rejected")
+@pytest.mark.rule("overpay.contract", "overpay.invalid-rejected", "overpay.child-amount", "overpay.child-parent")
 def test_generated_async_requests(overpay, receiver):
-    check_batches(CASES, lambda case: _one(overpay, receiver, case), real_time=not overpay.clock.virtual)
+    parents = Parents(overpay, rule="overpay.contract")
+    check_batches(CASES, lambda case: _one(overpay, receiver, parents, case), real_time=not overpay.clock.virtual)

@@ -27,6 +27,7 @@ from asyncpay.gateways.randomness import RANDOM
 from asyncpay.schemas import api_versions, contracts
 
 from asyncpay.checks import overpay as checks
+from asyncpay.checks import overpay_children
 from asyncpay.checks import timeline as timeline_checks
 from asyncpay.checks import transport
 from asyncpay.http.client import Answer, GatewayClient, basic
@@ -150,6 +151,13 @@ class OverpayMerchant:
         return task.sent_at + self.target.timing.retention - self.slack - self.clock.now()
 
     # --- creating tasks ---------------------------------------------------------------
+    def require_operation(self, operation: str, rule: str) -> None:
+        """Raise :class:`NotVerified` (``rule``) unless the profile says the shop's account may use
+        ``operation`` (``[overpay] operations``; by default every documented one)."""
+        if operation not in self.target.operations:
+            raise NotVerified(rule, f"the profile's [overpay] operations leave out {operation}: the shop's "
+                              f"account may not use them (it lists {', '.join(self.target.operations) or 'none'})")
+
     def trigger(self, outcome: Outcome) -> dict[str, Any]:
         fields = self.target.outcomes.get(outcome.value)
         if fields is None:
@@ -259,6 +267,9 @@ class OverpayMerchant:
 
         def on_timeout(what: str, timeout: float, elapsed: float, seen: list[object]) -> NoReturn:
             last = said_processing[-1] - task.answered_at if said_processing else 0.0
+            if task.operation in overpay_children.CHILD_OPERATIONS:  # a capture, void or refund
+                overpay_children.child_completes(what, bound, self.clock.now() - task.answered_at, seen,
+                                                 last_processing=last)
             if capped:  # the bound is the retention's: say so when the task broke it
                 checks.completes_while_kept(task.request_id, last, timing.retention, 2 * self.slack,
                                             self.model(task).history)
