@@ -558,6 +558,12 @@ def _meta(config: pytest.Config) -> dict[str, Any]:
     }
 
 
+def _other_counts(row: dict[str, Any]) -> str:
+    """`` (1 deferred)`` for a rule whose reading is "passed, 1 deferred"; empty otherwise."""
+    _, _, others = str(row.get("reading") or "").partition(", ")
+    return f" ({others})" if others else ""
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     summary = config.stash.get(_SUMMARY, None)
     if not summary:
@@ -565,6 +571,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     tr = terminalreporter
     tr.section("asyncpay: documented rules")
     for rule_id, row in summary.get("rules", {}).items():
-        tr.write_line(f"  {row['verdict']:<13} {rule_id}")
+        tr.write_line(f"  {row['verdict']:<13} {rule_id}{_other_counts(row)}")
     for path in summary.get("files", []):
         tr.write_line(f"  report: {path}")
