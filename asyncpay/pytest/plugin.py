@@ -103,8 +103,10 @@ def _activate(config: pytest.Config, *, check_reachable: bool = True) -> None:
     worker = hasattr(config, "workerinput")
     if check_reachable and not worker:
         from asyncpay.config.reachability import check_reachable as check
+        from asyncpay.waiting.receiver_check import check_receiver
         try:
             check(profile)
+            check_receiver(profile)
         except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
     config.stash[_PROFILE] = profile
