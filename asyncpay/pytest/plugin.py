@@ -46,8 +46,11 @@ _FROZEN = pytest.StashKey[bool]()
 RESOLVES = pytest.StashKey[str]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     options.add_options(parser)
+    if not pluginmanager.has_plugin("asyncpay-plan"):
+        from asyncpay.pytest.plan import PlanHooks
+        pluginmanager.register(PlanHooks(), "asyncpay-plan")
 
 
 #: Fixtures and markers that make a test an asyncpay check: collecting one puts the plugin to use.
@@ -101,7 +104,7 @@ def _activate(config: pytest.Config, *, check_reachable: bool = True) -> None:
             if target is not None:
                 target.timing.request_timeout = timeout
     worker = hasattr(config, "workerinput")
-    if check_reachable and not worker:
+    if check_reachable and not worker and not options.value(config, "plan"):
         from asyncpay.config.reachability import check_reachable as check
         from asyncpay.waiting.receiver_check import check_receiver
         try:
@@ -120,6 +123,16 @@ def _activate(config: pytest.Config, *, check_reachable: bool = True) -> None:
     _redact_log_records(redactor)
     if not worker:  # a worker's terminal is not shown: the controller's board has nothing to show
         progress_view.install(config)
+
+
+def profile_of(config: pytest.Config) -> Profile | None:
+    """The run's profile, once loaded (None while the plugin is inert)."""
+    return config.stash.get(_PROFILE, None)
+
+
+def is_suite_item(item: pytest.Item) -> bool:
+    """Whether ``item`` is an asyncpay check (a rule or gateway marker, or a suite fixture)."""
+    return _is_suite_item(item)
 
 
 def in_use(config: pytest.Config) -> bool:
