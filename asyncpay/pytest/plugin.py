@@ -469,13 +469,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         verdict = Verdict.from_outcome(exc)
         report.outcome = "skipped"
         path, lineno, _ = item.reportinfo()
-        report.longrepr = (str(path), (lineno or 0) + 1, redactor.text(f"{verdict.value}: {exc.reason}"))
+        report.longrepr = (str(path), (lineno or 0) + 1,
+                           redactor.text(f"{verdict.value}: {_ledger_named(item.config, exc.reason)}"))
     elif report.failed and report.longrepr is not None:
         # Failure text may quote gateway answers: redact before pytest prints or stores it.
         report.longrepr = redactor.text(str(report.longrepr))
     if call.when == "call" or (call.when == "setup" and not report.passed):
         _record(item, report, exc)
     return report
+
+
+_DEFAULT_LEDGER = "reports/ledger.json"
+
+
+def _ledger_named(config: pytest.Config, reason: str) -> str:
+    """``reason`` naming the run's real ledger: the suites name the default place, and a run with
+    ``--asyncpay-reports-dir`` keeps its ledger elsewhere."""
+    real = str(Path(options.value(config, "reports_dir")) / "ledger.json")
+    return reason.replace(_DEFAULT_LEDGER, real) if real != _DEFAULT_LEDGER else reason
 
 
 #: Every exchange is held to these by the client, so any check that talked to a gateway checks them.
@@ -493,7 +504,7 @@ def _record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | N
     if verdict is Verdict.NOT_VERIFIED and exc is None:
         message = str(report.longrepr)  # skipped by pytest itself (a skip mark, a missing fixture)
     elif isinstance(exc, (NotVerified, Deferred)):
-        message = exc.reason
+        message = _ledger_named(item.config, exc.reason)
     elif isinstance(exc, ContractViolation):
         message = str(exc)
     elif exc is not None:
