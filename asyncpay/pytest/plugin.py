@@ -25,7 +25,7 @@ import pytest
 
 from asyncpay.config import options
 
-from asyncpay.pytest import progress_view
+from asyncpay.pytest import failure_view, progress_view
 from asyncpay.errors import ContractViolation, Deferred, HarnessError, NotVerified, ProfileError
 from asyncpay.config.profile import Profile, embedded_profile, load_profile
 from asyncpay.http.recording import Recording, activate
@@ -473,7 +473,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                            redactor.text(f"{verdict.value}: {_ledger_named(item.config, exc.reason)}"))
     elif report.failed and report.longrepr is not None:
         # Failure text may quote gateway answers: redact before pytest prints or stores it.
-        report.longrepr = redactor.text(str(report.longrepr))
+        if call.excinfo is not None and failure_view.wanted(item.config, exc):
+            page = Path(options.value(item.config, "reports_dir")) / "report.html"
+            report.longrepr = redactor.text(failure_view.compact(item.config, call.excinfo, page))
+        else:
+            report.longrepr = redactor.text(str(report.longrepr))
     if call.when == "call" or (call.when == "setup" and not report.passed):
         _record(item, report, exc)
     return report
