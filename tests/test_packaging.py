@@ -70,7 +70,8 @@ def test_the_wheel_runs_the_suites_from_any_directory(tmp_path: Path) -> None:
         top = archive.getnames()[0].split("/")[0]
         archive.extractall(tmp_path / "src", filter="data")
     source = tmp_path / "src" / top
-    for needed in ("contracts/overpay/task.json", "suites", "tests", "conftest.py", "tox.ini", "pyproject.toml"):
+    for needed in ("contracts/overpay/task.json", "suites", "tests", "conftest.py", "tox.ini", "pyproject.toml",
+                   "profiles/mock.toml"):
         assert (source / needed).exists(), f"the sdist lacks {needed}"
 
     python = _fresh_environment(tmp_path, wheel)
