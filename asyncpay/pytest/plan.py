@@ -187,12 +187,12 @@ def plan_for(nodeids: Iterable[str], profile: Profile, ledger_path: Path,
         waits += [(timing.processing_timeout, f"{name} processing_timeout"),
                   (timing.notification_timeout, f"{name} notification_timeout")]
     for rule, (name, key) in _WINDOWS.items():
-        target = targets.get(name)
-        if target is None or rule not in rules or target.timing.clock == "virtual":
+        waiting = targets.get(name)
+        if waiting is None or rule not in rules or waiting.timing.clock == "virtual":
             continue
-        window = float(getattr(target.timing, key))
-        if window > target.timing.max_wait:
-            plan.deferred.append(f"{rule}: {key} {_span(window)} > max_wait {_span(target.timing.max_wait)}; "
+        window = float(getattr(waiting.timing, key))
+        if window > waiting.timing.max_wait:
+            plan.deferred.append(f"{rule}: {key} {_span(window)} > max_wait {_span(waiting.timing.max_wait)}; "
                                  f"{ledger_path} keeps it, a run {_span(window)} or more later makes it")
         else:
             waits.append((window, f"{name} {key}"))
