@@ -46,11 +46,14 @@ _SECRET_HEADER = re.compile(r"token|secret|api[-_]?key|password", re.IGNORECASE)
 # ("ede2-4361-…", "…4499a9e4"), not to a card number.
 _DIGIT_RUN = re.compile(r"\d+(?:[ -]\d+)*", re.ASCII)
 _GROUP = re.compile(r"\d+", re.ASCII)
-# Ids whose dash-separated groups may be all digits: a UUID (Overpay's request_id, OPP's
-# payment id with dashes) and OPP's ``<entity>_<hex>`` ndc. A digit run inside one is no PAN.
+# A UUID (Overpay's request_id): its groups may be all digits, and a digit run inside it is no
+# PAN. Hex ids without dashes (OPP's payment, checkout and ndc ids) are kept whole by the
+# letter rule above.
 _ID_TOKEN = re.compile(r"(?<![0-9A-Za-z-])[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}"
                        r"(?![0-9A-Za-z-])", re.ASCII)
 _PAN_DIGITS = range(13, 20)
+# 13 digits in a row, separators allowed: without them no text needs the digit-run pass.
+_MAYBE_PAN = re.compile(r"\d(?:[ -]?\d){12}", re.ASCII)
 # Anything that could be base64 of "user:secret" (standard or URL-safe alphabet).
 _B64_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
 # "Basic <b64>" / "Bearer <token>" wherever they appear (reprs, log lines, error messages).
@@ -147,6 +150,8 @@ def _pan_in_run(text: str, start: int, end: int) -> str:
 
 def _mask_pan_runs(s: str) -> str:
     """Mask the Luhn-valid card numbers in free text, leaving ids (UUIDs, hex ids) whole."""
+    if _MAYBE_PAN.search(s) is None:
+        return s
     ids = [match.span() for match in _ID_TOKEN.finditer(s)]
     out, done = [], 0
     for match in _DIGIT_RUN.finditer(s):
@@ -327,7 +332,7 @@ class Redactor:
         if isinstance(obj, int) and not isinstance(obj, bool) and obj > 0:
             digits = str(obj)
             # A PAN sent as a JSON number is still a PAN.
-            return _mask_pan(digits) if 12 <= len(digits) <= 19 and _luhn(digits) else obj
+            return _mask_pan(digits) if len(digits) in _PAN_DIGITS and _luhn(digits) else obj
         return obj
 
     def form(self, body: str) -> str:
