@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def test_every_key_of_a_shipped_profile_is_commented(path: Path) -> None:
 def test_the_quick_start_runs_the_suites_against_a_separately_started_mock(tmp_path: Path) -> None:
     # The README's steps: start `python -m asyncpay.mock`, export the credentials its --help
     # prints, run the suites with profiles/mock.toml. Only the port differs (a free one here).
-    help_text = subprocess.run(["python", "-m", "asyncpay.mock", "--help"], cwd=ROOT, check=True,
+    help_text = subprocess.run([sys.executable, "-m", "asyncpay.mock", "--help"], cwd=ROOT, check=True,
                                capture_output=True, text=True).stdout
     exports = dict(pair.split("=", 1) for line in help_text.splitlines() if line.startswith("  export ")
                    for pair in line.split()[1:])

@@ -40,7 +40,7 @@ class _Forwarder:
         from starlette.requests import Request
         from starlette.responses import Response
         request = Request(scope, receive)
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(trust_env=False) as client:
             answer = await client.get(f"http://127.0.0.1:{self.port}{request.url.path}")
         await Response(answer.content, status_code=answer.status_code)(scope, receive, send)
 
