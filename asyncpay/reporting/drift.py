@@ -7,7 +7,10 @@ documented message shape, every JSON path seen in the gateway's answers and its 
 
 * checks that went from passed to failed (``regressed``) or back (``fixed``), or changed otherwise;
 * rules whose verdict changed;
-* fields that are new, vanished or changed type, per shape seen in both runs;
+* fields that are new, vanished or changed type, per shape and per endpoint template
+  (``GET /async/status/{id}``) seen in both runs — fields only answers to Hypothesis-drawn
+  requests showed are listed apart (``drawn_only``), never counted: which fields a random draw
+  reaches changes from run to run, so two identical runs would drift;
 * checks slower (or faster) by more than :data:`SLOWER_RATIO` *and* :data:`SLOWER_SECONDS`.
 
 The baseline is usually ``load_baseline(Path("reports/runs/<run_id>.json"))``:
