@@ -137,3 +137,17 @@ class CheckRecord:
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         known["verdict"] = Verdict(known["verdict"])
         return cls(**known)
+
+
+def reading(verdict: Verdict, counts: dict[str, int]) -> str:
+    """A rule's verdict as its checks read: ``"passed, 1 deferred"``, ``"failed, 3 passed"``.
+
+    ``counts``: check verdict word → number of the rule's checks that came to it.
+
+    >>> reading(Verdict.PASSED, {"passed": 11, "deferred": 1})
+    'passed, 1 deferred'
+    """
+    others = [f"{counts[v.value]} {v.value}" for v in RULE_ORDER
+              if v is not verdict and counts.get(v.value)]
+    return ", ".join([verdict.value, *others])
+

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from asyncpay.tools.matrix import ROOT, load_rows, table
+from asyncpay.tools.matrix import ROW_PROPERTY, Row, sort_rows, table
 from asyncpay.mock.testing import MockServer
 from asyncpay.waiting.receiver import Receiver
 
@@ -24,6 +24,21 @@ WARNING_FILTERS: tuple[str, ...] = (
 def pytest_configure(config: pytest.Config) -> None:
     for line in WARNING_FILTERS:
         config.addinivalue_line("filterwarnings", line)
+    config.pluginmanager.register(MatrixRows(), "asyncpay-matrix-rows")
+
+
+class MatrixRows:
+    """The matrix rows the tests recorded (``record_property(ROW_PROPERTY, row.__dict__)``), as the
+    reports reach this process: under xdist the controller gets every worker's, so the printed
+    matrix is whole however the tests were dealt out."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict] = {}  # test node id → Row fields
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name == ROW_PROPERTY:
+                self.rows[report.nodeid] = value
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +52,8 @@ def receiver() -> Iterator[Receiver]:
     with Receiver() as running:
         yield running
 
-#: (test module, rows directory, report file, section title)
+#: (test module, rows directory (unused since the rows travel as user properties), report file,
+#: section title)
 MATRICES = (
     ("test_mutation_matrix.py::", "mutation-matrix", "mutation-matrix.txt",
      "mutation matrix: fault switch → failing rules"),
@@ -49,14 +65,15 @@ MATRICES = (
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if hasattr(config, "workerinput"):
         return
-    nodeids = [getattr(report, "nodeid", "") for reports in terminalreporter.stats.values()
-               for report in reports]
-    for module, rows_dir, report_file, title in MATRICES:
-        rows = load_rows(ROOT / "reports" / rows_dir) if any(module in n for n in nodeids) else []
+    recorded = config.pluginmanager.get_plugin("asyncpay-matrix-rows").rows
+    for module, _, report_file, title in MATRICES:
+        rows = sort_rows([Row(**fields) for nodeid, fields in recorded.items() if module in nodeid])
         if not rows:
             continue
         text = table(rows)
-        (ROOT / "reports" / report_file).write_text(text + "\n")
+        reports = config.rootpath / "reports"
+        reports.mkdir(exist_ok=True)
+        (reports / report_file).write_text(text + "\n")
         terminalreporter.section(title)
         for line in text.splitlines():
             terminalreporter.write_line(line)

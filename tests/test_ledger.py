@@ -148,3 +148,22 @@ def test_a_missed_kept_check_is_dropped_once_reported_never_passed(path: Path) -
     entries = ledger.update(path, [retention("req-2", kept=(NOW + 100, NOW + 200), expiry=NOW + 400)], NOW)
     kept = next(entry for entry in entries if entry.data["request_id"] == "req-2" and entry.due_until)
     assert kept in ledger.update(path, [resolving(kept.id, "not verified")], NOW + 150)
+
+
+def test_a_deferred_check_names_the_ledger_of_its_own_reports_dir(tmp_path: Path) -> None:
+    from asyncpay.testing.mock_process import MockProcess
+    from asyncpay.testing.runs import FAST_TIMING, profile_toml, run_suites
+
+    root = Path(__file__).resolve().parent.parent
+    timing = {**FAST_TIMING, "retention": 30, "max_wait": 5}  # the expiry lies beyond max_wait
+    reports = tmp_path / "elsewhere"
+    with MockProcess("--clock", "real", "--retention", "30", "--processing-delay", "0.5", cwd=root) as mock:
+        profile = tmp_path / "profile.toml"
+        profile.write_text(profile_toml(overpay=mock.url, timing=timing))
+        run = run_suites(["suites/scenarios/overpay/test_retention.py"], profile=profile, reports=reports,
+                         cwd=root, timeout=120)
+    assert run.returncode == 0, run.tail()
+    deferred = [c for c in run.checks() if c["verdict"] == "deferred"]
+    assert deferred, run.tail()
+    assert all(f"{reports / 'ledger.json'} keeps it" in c["message"] for c in deferred), deferred
+    assert (reports / "ledger.json").is_file()

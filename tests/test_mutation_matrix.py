@@ -1,20 +1,11 @@
 """The mutation matrix: every fault switch fails the suites on the rule it breaks; the clean
 mock passes. Each case runs the real suites in a subprocess, as a user would."""
 
-import shutil
-
 import pytest
 
-from asyncpay.tools.matrix import ROOT, run_one, save_row
+from asyncpay.tools.matrix import ROW_PROPERTY, run_one
 from asyncpay.mock import FAULTS
 from asyncpay.rules import RULES
-
-ROWS = ROOT / "reports" / "mutation-matrix"
-
-
-def setup_module():
-    # Rows of an earlier test run would make the printed table lie.
-    shutil.rmtree(ROWS, ignore_errors=True)
 
 
 def test_every_rule_the_suites_check_has_a_fault_switch():
@@ -24,16 +15,16 @@ def test_every_rule_the_suites_check_has_a_fault_switch():
     assert covered <= checked, "fault switches naming no documented rule"
 
 
-def test_clean_mock_passes_without_a_false_alarm():
+def test_clean_mock_passes_without_a_false_alarm(record_property):
     row = run_one(None)
-    save_row(row, ROWS)
+    record_property(ROW_PROPERTY, row.__dict__)  # the printed matrix's row (tests/conftest.py)
     assert row.clean_pass, f"exit {row.exit_code}, failed rules {row.failed_rules}\n{row.output_tail}"
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_fault_switch_is_killed_naming_its_rule(fault):
+def test_fault_switch_is_killed_naming_its_rule(fault, record_property):
     row = run_one(fault)
-    save_row(row, ROWS)
+    record_property(ROW_PROPERTY, row.__dict__)
     assert row.exit_code == 1, f"{fault}: the suites did not fail (exit {row.exit_code})\n{row.output_tail}"
     assert row.rule in row.failed_rules, (
         f"{fault} breaks {row.rule}, but the failing rules were {row.failed_rules}: "

@@ -64,12 +64,14 @@ def test_the_wheel_runs_the_suites_from_any_directory(tmp_path: Path) -> None:
     contracts = {f"asyncpay/_contracts/{p.relative_to(ROOT / 'contracts').as_posix()}"
                  for p in (ROOT / "contracts").rglob("*") if p.is_file()}
     assert contracts - names == set(), "contracts missing from the wheel"
-    assert {"asyncpay/py.typed", "asyncpay/reporting/templates/report.html"} <= names
+    assert {"asyncpay/py.typed", "asyncpay/reporting/templates/report.html",
+            "asyncpay/pytest/plan_reference.json"} <= names
     with tarfile.open(sdist) as archive:
         top = archive.getnames()[0].split("/")[0]
         archive.extractall(tmp_path / "src", filter="data")
     source = tmp_path / "src" / top
-    for needed in ("contracts/overpay/task.json", "suites", "tests", "conftest.py", "tox.ini", "pyproject.toml"):
+    for needed in ("contracts/overpay/task.json", "suites", "tests", "conftest.py", "tox.ini", "pyproject.toml",
+                   "profiles/mock.toml"):
         assert (source / needed).exists(), f"the sdist lacks {needed}"
 
     python = _fresh_environment(tmp_path, wheel)

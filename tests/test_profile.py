@@ -175,6 +175,14 @@ def _after(section: str, text: str) -> str:
     return f"{MINIMAL}\n[{section}]\n{text}"
 
 
+OPP_TABLE = """
+[opp]
+base_url = "https://eu-test.oppwa.com"
+entity_id_env = "T_SHOP_ID"
+token_env = "T_SECRET_KEY"
+"""
+
+
 MISTAKES = {
     "missing base_url": ('[overpay]\nshop_id_env = "T_SHOP_ID"\nsecret_key_env = "T_SECRET_KEY"\n',
                          "[overpay] base_url: missing (required)"),
@@ -205,6 +213,16 @@ MISTAKES = {
                         "[overpay.timing] max_wait: must not be negative, got -1.0"),
     "zero request timeout": (_after("overpay.timing", "request_timeout = 0\n"),
                              "[overpay.timing] request_timeout: must be greater than 0"),
+    "zero retention": (_after("overpay.timing", "retention = 0\n"),
+                       "[overpay.timing] retention: must be greater than 0"),
+    "zero processing timeout": (_after("overpay.timing", "processing_timeout = 0\n"),
+                                "[overpay.timing] processing_timeout: must be greater than 0"),
+    "zero checkout lifetime": (MINIMAL + OPP_TABLE + "[opp.timing]\ncheckout_lifetime = 0\n",
+                               "[opp.timing] checkout_lifetime: must be greater than 0"),
+    "retention within the slack": (_after("overpay.timing", "retention = 2\n"),
+                                   "[overpay.timing] retention: must be more than 2 s on a real clock"),
+    "poll slower than processing": (_after("overpay.timing", "poll_interval = 60\n"),
+                                    "[overpay.timing] poll_interval: must be shorter than processing_timeout"),
     "bad webhooks": (_after("overpay", 'webhooks = "sometimes"\n'),
                      "[overpay] webhooks: expected basic, signature or off, got 'sometimes'"),
     "signature without key file": (_after("overpay", 'webhooks = "signature"\n'),

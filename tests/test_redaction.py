@@ -319,3 +319,74 @@ def test_cvv_in_a_url_query_inside_free_text_is_masked() -> None:
     redactor = Redactor()
     text = redactor.text("failed: GET https://gw.test/v1/payments?card.cvv=987&entityId=8a82 (timeout)")
     assert "987" not in text and "card.cvv=***" in text and "entityId=8a82" in text
+
+
+# --- ids are not card numbers ----------------------------------------------------------------
+
+PAN = "4200000000000000"  # Luhn-valid, the documented Overpay test card
+MASKED_PAN = "420000******0000"
+
+
+def _luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = int(char) * (2 if position % 2 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return total % 10 == 0
+
+
+# Each id holds a Luhn-valid run of 12-19 digits (asserted below), so a redactor that ignores
+# the digit boundaries masks part of it.
+IDS = [
+    # Overpay request_id (UUID) as in /async/status/{request_id}; "2-4361-8123-4499" is 13 digits.
+    "361d8bd5-ede2-4361-8123-4499a9e4604b",
+    # a UUID whose last group is all digits
+    "0f3c9a2e-77ab-4cde-9f01-420000000000",
+    # UUID groups of digits only, 4+4+12 of them: too long for a PAN, 12 of them Luhn-valid
+    "abcdef12-3456-7890-1234-567890123452",
+    # OPP payment id: 32 lower-case hex with a long digit run
+    "8ac7a4a17b1d4200000000000000abcd",
+    # OPP checkout id: upper-case hex and a build suffix
+    "E2A5F1C94200000000000000A1B2C3D4.uat01-vm-tx02",
+    # OPP ndc: entity id, underscore, hex
+    "8a8294174b7ecb28014b9699220015ca_4200000000000000ab",
+]
+
+
+def test_every_id_sample_holds_a_luhn_valid_digit_run() -> None:
+    import re
+
+    def runs(text: str) -> list[str]:
+        digits = re.findall(r"\d(?:-?\d)*", text)
+        flat = [d.replace("-", "") for d in digits]
+        return [f[i:j] for f in flat for i in range(len(f)) for j in range(i + 12, min(len(f), i + 19) + 1)]
+
+    for sample in IDS:
+        assert any(_luhn_valid(run) for run in runs(sample)), sample
+
+
+@pytest.mark.parametrize("identifier", IDS)
+def test_ids_are_left_whole_in_urls_text_and_json(identifier: str) -> None:
+    redactor = Redactor()
+    url = f"https://gw.test/async/status/{identifier}"
+    assert redactor.url(url) == url
+    assert redactor.text(f"task {identifier} done") == f"task {identifier} done"
+    body = {"request_id": identifier, "id": identifier, "ndc": identifier}
+    assert redactor.json(body) == body
+    assert redactor.body(json.dumps(body), "application/json") == json.dumps(body)
+
+
+@pytest.mark.parametrize("identifier", IDS)
+def test_a_card_number_beside_an_id_is_still_masked(identifier: str) -> None:
+    redactor = Redactor()
+    assert redactor.text(f"{identifier} card {PAN}") == f"{identifier} card {MASKED_PAN}"
+    assert redactor.text(f"{PAN} {identifier}") == f"{MASKED_PAN} {identifier}"
+    assert redactor.text(f"id={identifier}&pan={PAN}") == f"id={identifier}&pan={MASKED_PAN}"
+    masked = redactor.json({"id": identifier, "note": f"card {PAN}", "credit_card": {"number": PAN}})
+    assert masked == {"id": identifier, "note": f"card {MASKED_PAN}", "credit_card": {"number": MASKED_PAN}}
+
+
+def test_split_card_numbers_and_a_card_beside_its_cvv_are_masked() -> None:
+    redactor = Redactor()
+    assert redactor.text("card 4200-0000-0000-0000.") == "card 4200-00**-****-0000."
+    assert redactor.text("card 4200000000000000 123") == "card 420000******0000 123"

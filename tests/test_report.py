@@ -362,3 +362,22 @@ def test_a_rule_checked_several_times_takes_the_most_serious_verdict(verdicts: l
     row = rule_verdicts([CheckRecord.from_dict(r) for r in recs], ["overpay"])["overpay.error-once"]
     assert row["verdict"] == expected
     assert sum(row["counts"].values()) == row["checks"] == len(verdicts)
+
+
+def test_a_rule_passed_everywhere_but_in_a_check_deferred_on_another_rule_reads_passed() -> None:
+    # The 30-minute checkout lifetime defers its check; the transport answers it saw were fine.
+    recs = [record("t::a", ["opp.checkout-lifetime", "transport.answers"], "deferred",
+                   failed_rule="opp.checkout-lifetime"),
+            record("t::b", ["transport.answers"], "passed"),
+            record("t::c", ["transport.answers"], "passed")]
+    rows = rule_verdicts([CheckRecord.from_dict(r) for r in recs], ["transport", "opp"])
+    assert rows["transport.answers"]["verdict"] == "passed"
+    assert rows["transport.answers"]["reading"] == "passed, 1 deferred"
+    assert rows["opp.checkout-lifetime"]["verdict"] == "deferred"
+
+
+def test_a_rule_whose_own_check_waits_stays_deferred_and_says_what_passed() -> None:
+    recs = [record("t::a", ["overpay.error-once"], "deferred", failed_rule="overpay.error-once"),
+            record("t::b", ["overpay.error-once"], "passed")]
+    row = rule_verdicts([CheckRecord.from_dict(r) for r in recs], ["overpay"])["overpay.error-once"]
+    assert (row["verdict"], row["reading"]) == ("deferred", "deferred, 1 passed")

@@ -5,26 +5,19 @@ failure here is a false alarm of the suites, named by rule and message."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from asyncpay.tools.matrix import ROOT, Row, run_variants, save_row
+from asyncpay.tools.matrix import ROOT, ROW_PROPERTY, Row, run_variants
 from asyncpay.mock import VARIANTS
 from asyncpay.testing.mock_process import MockProcess
 from asyncpay.testing.runs import run_suites
 
-ROWS = ROOT / "reports" / "variant-matrix"
 #: The separately started real-clock mock: every variant, short retention, random delays.
 REAL_CLOCK_MOCK = ("--clock", "real", "--variant", "all", "--retention", "4",
                    "--processing-delay", "0.3-1.2")
 TOGETHER_RUNS = 3
-
-
-def setup_module():
-    # Rows of an earlier test run would make the printed table lie.
-    shutil.rmtree(ROWS, ignore_errors=True)
 
 
 def explain(row: Row) -> str:
@@ -34,16 +27,16 @@ def explain(row: Row) -> str:
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_variant_alone_passes_the_suites(variant):
+def test_variant_alone_passes_the_suites(variant, record_property):
     row = run_variants([variant])
-    save_row(row, ROWS)
+    record_property(ROW_PROPERTY, row.__dict__)  # the printed matrix's row (tests/conftest.py)
     assert row.exit_code == 0 and not row.failed_rules, explain(row)
 
 
 @pytest.mark.parametrize("attempt", range(1, TOGETHER_RUNS + 1))
-def test_all_variants_together_pass_randomised(attempt):
+def test_all_variants_together_pass_randomised(attempt, record_property):
     row = run_variants(sorted(VARIANTS), hypothesis_profile="dev")
-    save_row(row, ROWS, name=f"variant-all-dev-{attempt}")
+    record_property(ROW_PROPERTY, row.__dict__)
     assert row.exit_code == 0 and not row.failed_rules, explain(row)
 
 

@@ -79,6 +79,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("strict", "flag", "fail the run when a check is deferred or not verified", default=False),
     Option("no-reports", "flag", "write nothing to the reports directory", alias="--no-reports",
            default=False),
+    Option("plan", "flag", "print the run plan (transactions per gateway and operation, the longest wait, "
+           "what will be deferred) and end the run without sending anything", default=False),
     Option("sequential", "flag", "against a real-time gateway, run the tests one after another instead of "
            "starting them all at once (the run then costs the sum of all waits, not the longest)",
            default=False),

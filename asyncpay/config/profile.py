@@ -342,8 +342,7 @@ def _timing(path: str, name: str, data: Any, *, checkouts: bool = False) -> Timi
     )
     if timing.clock not in ("real", "virtual"):
         raise ProfileError(f"{sec.where('clock')}: expected \"real\" or \"virtual\", got {timing.clock!r}")
-    if timing.request_timeout == 0:
-        raise ProfileError(f"{sec.where('request_timeout')}: must be greater than 0")
+    _possible(sec, timing, checkouts=checkouts)
     sec.finish()
     return timing
 
@@ -380,6 +379,39 @@ def _operations(sec: _Section, key: str) -> tuple[str, ...]:
         raise ProfileError(f"{sec.where(key)}: unknown operation(s) {', '.join(map(repr, unknown))}; "
                            f"known: {', '.join(OVERPAY_TRANSACTION_TYPES)}")
     return tuple(dict.fromkeys(names))
+
+
+#: Seconds of clock uncertainty the Overpay suites allow either side of the retention edge on a
+#: real clock, at the least (``gateways/overpay/merchant.py``'s slack): a shorter retention
+#: leaves no moment at which a result is surely kept.
+RETENTION_SLACK = 1.0
+# What each bound is for, named when it is zero: the check that becomes impossible.
+_NEEDED = {
+    "request_timeout": "no request could be answered",
+    "processing_timeout": "no task could complete in time",
+    "retention": "no result could be read before it is forgotten",
+    "max_wait": "no wait could last long enough to see anything",
+    "notification_timeout": "no notification could arrive in time",
+    "checkout_lifetime": "no checkout could be used before it expires",
+}
+
+
+def _possible(sec: _Section, timing: Timing, *, checkouts: bool) -> None:
+    """Refuse timing under which a check cannot be made: the mistake is the profile's, and
+    blaming the gateway for it would fail a run of a correct gateway."""
+    for key, why in _NEEDED.items():
+        if key == "checkout_lifetime" and not checkouts:
+            continue
+        if getattr(timing, key) == 0:
+            raise ProfileError(f"{sec.where(key)}: must be greater than 0 ({why})")
+    if timing.clock == "real" and timing.retention <= 2 * RETENTION_SLACK:
+        raise ProfileError(f"{sec.where('retention')}: must be more than {2 * RETENTION_SLACK:g} s on a "
+                           f"real clock (the suites allow {RETENTION_SLACK:g} s of slack either side of "
+                           f"the expiry), got {timing.retention:g}")
+    if timing.poll_interval >= timing.processing_timeout:
+        raise ProfileError(f"{sec.where('poll_interval')}: must be shorter than processing_timeout "
+                           f"({timing.processing_timeout:g} s), got {timing.poll_interval:g}: "
+                           "a task would be read once at most before the wait for it ends")
 
 
 def _outcomes(path: str, name: str, data: Any, defaults: dict[str, dict[str, Any]],

@@ -11,6 +11,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from hypothesis import currently_in_test_context
+
 
 @dataclass
 class Exchange:
@@ -26,6 +28,8 @@ class Exchange:
     error: str | None = None
     label: str = ""
     task: str | None = None
+    # Sent while Hypothesis was drawing examples: what it shows depends on the random draw.
+    drawn: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         # Field by field, not dataclasses.asdict: that deep-copies every string of every exchange,
@@ -57,6 +61,8 @@ class Recording:
     shapes: dict[str, int] = field(default_factory=dict)  # contract name → times validated
 
     def exchange(self, exchange: Exchange) -> None:
+        if currently_in_test_context():
+            exchange.drawn = True
         self.exchanges.append(exchange)
 
     def event(self, task: str, kind: str, detail: str = "", target_time: float | None = None) -> None:

@@ -41,9 +41,19 @@ _AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
 _COOKIE_HEADERS = frozenset({"cookie", "set-cookie"})
 _SECRET_HEADER = re.compile(r"token|secret|api[-_]?key|password", re.IGNORECASE)
 
-# A card number: 13-19 digits, optionally split by single spaces or dashes, not part of a
-# longer digit run (a 20-digit reference is no PAN, and neither are 13 of its digits).
-_PAN_RUN = re.compile(r"(?<!\d)(?<!\d[ -])\d(?:[ -]?\d){12,18}(?![ -]?\d)", re.ASCII)
+# A run of digit groups split by single spaces or dashes ("4200 0000 0000 0000"). Within it a
+# card number is 13-19 digits of whole groups; a group touching a letter belongs to an id
+# ("ede2-4361-…", "…4499a9e4"), not to a card number.
+_DIGIT_RUN = re.compile(r"\d+(?:[ -]\d+)*", re.ASCII)
+_GROUP = re.compile(r"\d+", re.ASCII)
+# A UUID (Overpay's request_id): its groups may be all digits, and a digit run inside it is no
+# PAN. Hex ids without dashes (OPP's payment, checkout and ndc ids) are kept whole by the
+# letter rule above.
+_ID_TOKEN = re.compile(r"(?<![0-9A-Za-z-])[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}"
+                       r"(?![0-9A-Za-z-])", re.ASCII)
+_PAN_DIGITS = range(13, 20)
+# 13 digits in a row, separators allowed: without them no text needs the digit-run pass.
+_MAYBE_PAN = re.compile(r"\d(?:[ -]?\d){12}", re.ASCII)
 # Anything that could be base64 of "user:secret" (standard or URL-safe alphabet).
 _B64_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
 # "Basic <b64>" / "Bearer <token>" wherever they appear (reprs, log lines, error messages).
@@ -110,10 +120,51 @@ def _pan_like(value: str) -> bool:
     return digits.isascii() and digits.isdigit() and 12 <= len(digits) <= 19
 
 
-def _pan_run(match: re.Match[str]) -> str:
-    run = match.group(0)
-    digits = run.replace(" ", "").replace("-", "")
-    return _mask_pan(run) if _luhn(digits) else run
+def _pan_in_run(text: str, start: int, end: int) -> str:
+    """The digit run ``text[start:end]`` with the card number in it masked, if there is one.
+
+    The whole run is the card number if it has 13-19 digits and passes Luhn; otherwise the
+    longest window of whole groups that does ("4200000000000000 123": a card and its CVV).
+    A group touching a letter at either end of the run is left out: it is part of an id.
+    """
+    run = text[start:end]
+    groups = [(m.start(), m.end()) for m in _GROUP.finditer(run)]
+    if start > 0 and text[start - 1].isascii() and text[start - 1].isalpha():
+        groups = groups[1:]
+    if end < len(text) and text[end].isascii() and text[end].isalpha():
+        groups = groups[:-1]
+    best: tuple[int, int] | None = None
+    for first in range(len(groups)):
+        for last in range(len(groups) - 1, first - 1, -1):
+            window = run[groups[first][0]:groups[last][1]]
+            digits = window.replace(" ", "").replace("-", "")
+            if len(digits) in _PAN_DIGITS and _luhn(digits):
+                if best is None or last - first > best[1] - best[0]:
+                    best = (first, last)
+                break
+    if best is None:
+        return run
+    left, right = groups[best[0]][0], groups[best[1]][1]
+    return run[:left] + _mask_pan(run[left:right]) + run[right:]
+
+
+def _mask_pan_runs(s: str) -> str:
+    """Mask the Luhn-valid card numbers in free text, leaving ids (UUIDs, hex ids) whole."""
+    if _MAYBE_PAN.search(s) is None:
+        return s
+    ids = [match.span() for match in _ID_TOKEN.finditer(s)]
+    out, done = [], 0
+    for match in _DIGIT_RUN.finditer(s):
+        start, end = match.span()
+        if end - start < 13 or any(first <= start and end <= last for first, last in ids):
+            continue
+        out.append(s[done:start])
+        out.append(_pan_in_run(s, start, end))
+        done = end
+    if not out:
+        return s
+    out.append(s[done:])
+    return "".join(out)
 
 
 def _variants(secret: str) -> set[str]:
@@ -213,7 +264,7 @@ class Redactor:
         # A URL's query first: the pair pattern would read "https: //host/?cvv=1" as one pair.
         s = _URL_QUERY.sub(lambda m: m.group("base") + "?" + self._form_pairs(m.group("query")), s)
         s = _PAIR.sub(self._pair, s)
-        return _PAN_RUN.sub(_pan_run, s)
+        return _mask_pan_runs(s)
 
     def free_text(self, s: str) -> str:
         """Free text that may quote URLs: each URL through :meth:`url` first, then :meth:`text`.
@@ -281,7 +332,7 @@ class Redactor:
         if isinstance(obj, int) and not isinstance(obj, bool) and obj > 0:
             digits = str(obj)
             # A PAN sent as a JSON number is still a PAN.
-            return _mask_pan(digits) if 13 <= len(digits) <= 19 and _luhn(digits) else obj
+            return _mask_pan(digits) if len(digits) in _PAN_DIGITS and _luhn(digits) else obj
         return obj
 
     def form(self, body: str) -> str:

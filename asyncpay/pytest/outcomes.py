@@ -7,9 +7,11 @@ checked the transport rules. The record carries the redacted message and the tes
 from __future__ import annotations
 
 import traceback
+from pathlib import Path
 
 import pytest
 
+from asyncpay.config import options
 from asyncpay.errors import ContractViolation
 from asyncpay.http.recording import Recording
 from asyncpay.pytest.session import session_of
@@ -49,6 +51,16 @@ def rules_of(item: pytest.Item) -> list[str]:
     return rules
 
 
+#: Where the suites say a deferred check is kept; a run with ``--asyncpay-reports-dir`` keeps it elsewhere.
+DEFAULT_LEDGER = "reports/ledger.json"
+
+
+def ledger_named(config: pytest.Config, reason: str) -> str:
+    """``reason`` naming the run's real ledger (``<reports dir>/ledger.json``)."""
+    real = str(Path(options.value(config, "reports_dir")) / "ledger.json")
+    return reason.replace(DEFAULT_LEDGER, real) if real != DEFAULT_LEDGER else reason
+
+
 def record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | None) -> None:
     """Append ``item``'s check record to the session (nothing for a test that names no rule)."""
     rules = rules_of(item)
@@ -61,7 +73,7 @@ def record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | No
     if verdict is Verdict.NOT_VERIFIED and exc is None:
         message = str(report.longrepr)  # skipped by pytest itself (a skip mark, a missing fixture)
     elif isinstance(exc, UNSETTLED_OUTCOMES):
-        message = exc.reason
+        message = ledger_named(item.config, exc.reason)
     elif isinstance(exc, ContractViolation):
         message = str(exc)
     elif exc is not None:

@@ -21,8 +21,8 @@ import pytest
 from asyncpay.config import options
 from asyncpay.config.profile import Profile
 from asyncpay.errors import HarnessError
-from asyncpay.pytest import progress_view, registry
-from asyncpay.pytest.outcomes import RESOLVES, record, rules_of, undecided
+from asyncpay.pytest import failure_view, progress_view, registry
+from asyncpay.pytest.outcomes import RESOLVES, ledger_named, record, rules_of, undecided
 from asyncpay.pytest.session import activate, in_use, run_meta, session_of, stamp
 from asyncpay.rules import RULES
 from asyncpay.verdicts import UNSETTLED_OUTCOMES, Verdict
@@ -32,8 +32,11 @@ pytest_plugins = ("asyncpay.pytest.fixtures",)
 __all__ = ["RESOLVES", "in_use", "undecided"]
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     options.add_options(parser)
+    if not pluginmanager.has_plugin("asyncpay-plan"):
+        from asyncpay.pytest.plan import PlanHooks
+        pluginmanager.register(PlanHooks(), "asyncpay-plan")
 
 
 #: Fixtures and markers that make a test an asyncpay check: collecting one puts the plugin to use.
@@ -70,6 +73,22 @@ def _is_suite_item(item: pytest.Item) -> bool:
     if any(item.get_closest_marker(name) is not None for name in SUITE_MARKERS):
         return True
     return not SUITE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+
+
+def is_suite_item(item: pytest.Item) -> bool:
+    """Whether ``item`` is an asyncpay check (a rule or gateway marker, or a suite fixture)."""
+    return _is_suite_item(item)
+
+
+def profile_of(config: pytest.Config) -> Profile | None:
+    """The run's effective profile, once loaded (None while the plugin is inert)."""
+    return session_of(config).profile if in_use(config) else None
+
+
+def _other_counts(row: dict[str, Any]) -> str:
+    """`` (1 deferred)`` for a rule whose reading is "passed, 1 deferred"; empty otherwise."""
+    _, _, others = str(row.get("reading") or "").partition(", ")
+    return f" ({others})" if others else ""
 
 
 def _frozen(config: pytest.Config) -> bool:
@@ -155,10 +174,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         verdict = Verdict.from_outcome(exc)
         report.outcome = "skipped"
         path, lineno, _ = item.reportinfo()
-        report.longrepr = (str(path), (lineno or 0) + 1, redactor.text(f"{verdict.value}: {exc.reason}"))
+        report.longrepr = (str(path), (lineno or 0) + 1,
+                           redactor.text(f"{verdict.value}: {ledger_named(item.config, exc.reason)}"))
     elif report.failed and report.longrepr is not None:
         # Failure text may quote gateway answers: redact before pytest prints or stores it.
-        report.longrepr = redactor.text(str(report.longrepr))
+        if call.excinfo is not None and failure_view.wanted(item.config, exc):
+            page = Path(options.value(item.config, "reports_dir")) / "report.html"
+            report.longrepr = redactor.text(failure_view.compact(item.config, call.excinfo, page))
+        else:
+            report.longrepr = redactor.text(str(report.longrepr))
     if call.when == "call" or (call.when == "setup" and not report.passed):
         record(item, report, exc)
     return report
@@ -204,6 +228,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     tr = terminalreporter
     tr.section("asyncpay: documented rules")
     for rule_id, row in summary.get("rules", {}).items():
-        tr.write_line(f"  {row['verdict']:<13} {rule_id}")
+        tr.write_line(f"  {row['verdict']:<13} {rule_id}{_other_counts(row)}")
     for path in summary.get("files", []):
         tr.write_line(f"  report: {path}")

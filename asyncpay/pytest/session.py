@@ -150,10 +150,12 @@ def activate(config: pytest.Config, *, check_reachable: bool = True) -> Asyncpay
         raise pytest.UsageError(str(exc)) from None
     profile = with_request_timeout(profile, options.value(config, "request_timeout"))
     worker = hasattr(config, "workerinput")
-    if check_reachable and not worker:
+    if check_reachable and not worker and not options.value(config, "plan"):
         from asyncpay.http.reachability import check_reachable as check
+        from asyncpay.waiting.receiver_check import check_receiver
         try:
             check(profile)
+            check_receiver(profile)
         except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
     state = AsyncpaySession(profile=profile, mock_config=mock_config, redactor=Redactor(profile.secrets),

@@ -7,7 +7,10 @@ documented message shape, every JSON path seen in the gateway's answers and its 
 
 * checks that went from passed to failed (``regressed``) or back (``fixed``), or changed otherwise;
 * rules whose verdict changed;
-* fields that are new, vanished or changed type, per shape seen in both runs;
+* fields that are new, vanished or changed type, per shape and per endpoint template
+  (``GET /async/status/{id}``) seen in both runs — fields only answers to Hypothesis-drawn
+  requests showed are listed apart (``drawn_only``), never counted: which fields a random draw
+  reaches changes from run to run, so two identical runs would drift;
 * checks slower (or faster) by more than :data:`SLOWER_RATIO` *and* :data:`SLOWER_SECONDS`.
 
 The baseline is usually ``load_baseline(Path("reports/runs/<run_id>.json"))``:
@@ -34,8 +37,8 @@ from asyncpay.schemas import contracts
 from asyncpay.errors import HarnessError
 from asyncpay.verdicts import FAILING, CheckRecord, Verdict
 
-__all__ = ["GENERATED_RULES", "SLOWER_RATIO", "SLOWER_SECONDS", "compare", "field_inventory",
-           "load_baseline"]
+__all__ = ["GENERATED_RULES", "SLOWER_RATIO", "SLOWER_SECONDS", "compare", "drawn_only",
+           "field_inventory", "load_baseline", "written_inventory"]
 
 #: A check counts as slower when it took more than this many times as long as in the baseline…
 SLOWER_RATIO = 1.5
@@ -130,12 +133,14 @@ def endpoint_of(method: str, url: str) -> str:
     return f"{method.upper()} {'/'.join(segments)}"
 
 
-def field_inventory(records: Iterable[CheckRecord]) -> Inventory:
+def field_inventory(records: Iterable[CheckRecord], *, drawn: bool = False) -> Inventory:
     """Every JSON path in the gateway's answers, per documented shape, with its JSON types.
 
     Each recorded answer is attributed to one of the shapes its check validated (the record's
     ``recording.shapes``); answers of checks that validated none, or that sent generated
-    requests (:data:`GENERATED_RULES`), are not listed.
+    requests (:data:`GENERATED_RULES`), are not listed. Answers to requests Hypothesis drew
+    (a stateful run's steps: exchanges marked ``drawn``) are listed only with ``drawn=True``:
+    which fields they show depends on the draw, so two identical runs differ there.
 
     >>> from asyncpay.verdicts import Verdict
     >>> answer = {"transaction": {"uid": "1-a", "status": "successful", "amount": 100,
@@ -153,6 +158,8 @@ def field_inventory(records: Iterable[CheckRecord]) -> Inventory:
         recording = rec.recording or {}
         candidates = tuple(sorted(name for name in (recording.get("shapes") or {}) if name in known))
         for exchange in recording.get("exchanges") or []:
+            if bool(exchange.get("drawn")) is not drawn:
+                continue
             text = exchange.get("response_body") or ""
             if not text.lstrip().startswith(("{", "[")):
                 continue
@@ -173,6 +180,31 @@ def field_inventory(records: Iterable[CheckRecord]) -> Inventory:
                                                                 exchange["url"]), {}))
     return {shape: {path: sorted(types) for path, types in sorted(paths.items())}
             for shape, paths in sorted(found.items())}
+
+
+def drawn_only(records: Iterable[CheckRecord], inventory: Inventory) -> Inventory:
+    """The paths (and JSON types) seen only in answers to drawn requests, not in ``inventory``.
+
+    Reported beside the drift, never as drift: a field a random draw happened to reach.
+    """
+    out: Inventory = {}
+    for shape, paths in field_inventory(records, drawn=True).items():
+        known = inventory.get(shape, {})
+        extra = {path: [t for t in types if t not in known.get(path, [])] for path, types in paths.items()}
+        extra = {path: types for path, types in extra.items() if types}
+        if extra:
+            out[shape] = extra
+    return out
+
+
+def written_inventory(inventory: Inventory, redactor: Any) -> Inventory:
+    """The inventory as written to summary.json: names through ``redactor.text``, types as they are.
+
+    The types are JSON type names, never secrets; redacting them by field name would save
+    ``payment_method.token`` as ``"[redacted]"`` and make every later run drift from it.
+    """
+    return {redactor.text(shape): {redactor.text(path): list(types) for path, types in paths.items()}
+            for shape, paths in inventory.items()}
 
 
 # --- comparing two runs --------------------------------------------------------------------
@@ -279,6 +311,8 @@ def compare(now: Mapping[str, Any], before: Mapping[str, Any], *,
     if checks["vanished"] and fields["vanished"]:
         fields["caveat"] = (f"{len(checks['vanished'])} of the baseline's checks did not run: fields only "
                             "they saw are listed as vanished")
+    # Listed, not counted: which fields a random draw reaches changes from run to run.
+    fields["drawn_only"] = now.get("fields_drawn") or {}
     timings = _timing_changes(now, before)
     run = before.get("run") or {}
     counts = {

@@ -45,7 +45,7 @@ from asyncpay.errors import HarnessError
 from asyncpay.reporting.html_report import render_html
 from asyncpay.http.redaction import Redactor
 from asyncpay.rules import RULES
-from asyncpay.verdicts import UNSETTLED, VERDICTS, CheckRecord, Verdict, rule_verdict
+from asyncpay.verdicts import UNSETTLED, VERDICTS, CheckRecord, Verdict, reading, rule_verdict
 
 __all__ = ["VERDICTS", "documented_shapes", "load_records", "rule_verdicts", "write_junit", "write_reports"]
 
@@ -121,6 +121,8 @@ def rule_verdicts(records: list[CheckRecord], gateways: Iterable[str]) -> dict[s
                 continue  # a rule of a gateway this run did not target
             verdict = rec.verdict_for(rule_id)
             row["counts"][verdict.value] = row["counts"].get(verdict.value, 0) + 1
+            if verdict is Verdict.DEFERRED and rec.failed_rule == rule_id:
+                row["own_deferred"] = row.get("own_deferred", 0) + 1
             row["checks"] += 1
             row["time"] += float(rec.duration or 0.0)
             row["tests"].append(rec.test)
@@ -131,7 +133,14 @@ def rule_verdicts(records: list[CheckRecord], gateways: Iterable[str]) -> dict[s
             if verdict is Verdict.DEFERRED and rec.due is not None:
                 row["due"] = min(filter(None, (row["due"], rec.due)))
     for row in rows.values():
-        row["verdict"] = rule_verdict([Verdict(v) for v in row["counts"]]).value
+        verdict = rule_verdict([Verdict(v) for v in row["counts"]])
+        if verdict is Verdict.DEFERRED and not row.pop("own_deferred", 0) and row["counts"].get("passed"):
+            # Deferred only where a check of another rule waits (the 30-minute checkout lifetime
+            # held a check that also saw transport answers): this rule's own checks all passed.
+            verdict = Verdict.PASSED
+        row.pop("own_deferred", None)
+        row["verdict"] = verdict.value
+        row["reading"] = reading(verdict, row["counts"])
         row["time"] = round(row["time"], 3)
         row["due_iso"] = ledger.iso(row["due"])
         if not row["checks"]:
@@ -212,7 +221,8 @@ def build_summary(records: list[CheckRecord], meta: Mapping[str, Any],
         "checks": checks,
         "deferred": [{**entry.to_dict(), "due_now": entry.is_due(now)} for entry in deferred],
         "coverage": _coverage(records, gateways),
-        "fields": drift.field_inventory(records),
+        "fields": (fields := drift.field_inventory(records)),
+        "fields_drawn": drift.drawn_only(records, fields),
     }
 
 
@@ -262,9 +272,22 @@ def write_junit(summary: Mapping[str, Any], path: Path, redactor: Redactor) -> N
     ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
 
-def _write_json(path: Path, value: Any, redactor: Redactor) -> None:
-    path.write_text(json.dumps(_redact_json(value, redactor), indent=2, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+#: Where field inventories (JSON type names under field paths) sit in summary.json / drift.json.
+_SUMMARY_INVENTORIES = (("fields",), ("fields_drawn",), ("drift", "fields", "drawn_only"))
+_DRIFT_INVENTORIES = (("fields", "drawn_only"),)
+
+
+def _write_json(path: Path, value: Any, redactor: Redactor,
+                inventories: Iterable[tuple[str, ...]] = ()) -> None:
+    out = _redact_json(value, redactor)
+    for keys in inventories:
+        source, target = value, out
+        for key in keys[:-1]:
+            source, target = (source or {}).get(key), (target or {}).get(key)
+        if isinstance(source, Mapping) and isinstance(source.get(keys[-1]), Mapping) \
+                and isinstance(target, dict):
+            target[keys[-1]] = drift.written_inventory(source[keys[-1]], redactor)
+    path.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _drift(summary: Mapping[str, Any], baseline: str | None) -> dict[str, Any] | None:
@@ -312,11 +335,11 @@ def write_reports(evidence: Path, out: Path, meta: dict[str, Any], *, redactor: 
     summary["files"] = [str(p) for p in [*paths.values(), run_copy]]
 
     write_junit(summary, paths["junit.xml"], redactor)
-    _write_json(paths["summary.json"], summary, redactor)
+    _write_json(paths["summary.json"], summary, redactor, _SUMMARY_INVENTORIES)
     run_copy.parent.mkdir(exist_ok=True)
     shutil.copyfile(paths["summary.json"], run_copy)
     if summary["drift"] is not None:
-        _write_json(paths["drift.json"], summary["drift"], redactor)
+        _write_json(paths["drift.json"], summary["drift"], redactor, _DRIFT_INVENTORIES)
     paths["report.html"].write_text(render_html(summary, records, redactor=redactor), encoding="utf-8")
     shutil.rmtree(evidence, ignore_errors=True)
     try:

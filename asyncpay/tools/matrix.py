@@ -31,6 +31,9 @@ from asyncpay.testing.runs import run_suites
 from asyncpay.verdicts import FAILING, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The user property a matrix test records its row under (``record_property``): the printed table
+#: is built from the reports, which reach the xdist controller from every worker.
+ROW_PROPERTY = "asyncpay_matrix_row"
 REQUEST_TIMEOUT = 1.0  # the mock answers in milliseconds; a hanging fault should cost little
 
 
@@ -150,7 +153,11 @@ def save_row(row: Row, directory: Path, name: str | None = None) -> None:
 
 
 def load_rows(directory: Path) -> list[Row]:
-    rows = [Row(**json.loads(p.read_text())) for p in sorted(directory.glob("*.json"))]
+    return sort_rows([Row(**json.loads(p.read_text())) for p in sorted(directory.glob("*.json"))])
+
+
+def sort_rows(rows: list[Row]) -> list[Row]:
+    """Rows in table order: the clean row, fault rows, then variant rows, each by name."""
     return sorted(rows, key=lambda r: (r.is_variant, r.fault is not None, len(r.variants), r.name))
 
 

@@ -1,9 +1,10 @@
 """The map from each documented rule to its check functions and the suite tests that exercise it.
 
-``python -m asyncpay.tools.rulemap`` prints it; a rule without a
-check function, a source URL or a suite test is listed as a gap and the command exits 1.
-``--markdown`` prints the rule table of ``suites/README.md`` instead, and ``--write-readme``
-puts it there (between the ``rules:start`` / ``rules:end`` markers; a test compares them).
+``python -m asyncpay.tools.rulemap`` prints it (``… rulemap overpay.unknown-404`` one rule, ``… rulemap
+opp.`` a gateway's, ``--help`` the usage); a rule without a check function, a source URL or a suite
+test is listed as a gap and the command exits 1. ``--markdown`` prints the rule table of
+``suites/README.md`` instead, and ``--write-readme`` puts it there (between the ``rules:start`` /
+``rules:end`` markers; a test compares them).
 
 >>> rows = rule_map()
 >>> rows["overpay.unknown-404"]["checks"]
@@ -12,6 +13,7 @@ puts it there (between the ``rules:start`` / ``rules:end`` markers; a test compa
 
 from __future__ import annotations
 
+import argparse
 import ast
 import sys
 from pathlib import Path
@@ -89,14 +91,33 @@ def write_readme(root: Path = SUITES) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if "--markdown" in args:
+    """``python -m asyncpay.tools.rulemap [RULE_ID …]``: print the map (of the named rules only)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m asyncpay.tools.rulemap",
+        description="Each documented rule with its sentence, public source, check functions and the "
+                    "suite tests that exercise it. Exits 1 when a rule printed has a gap.")
+    parser.add_argument("rules", nargs="*", metavar="RULE_ID",
+                        help="only these rules (e.g. overpay.unknown-404); a prefix such as 'opp.' "
+                             "selects a gateway's rules")
+    parser.add_argument("--markdown", action="store_true", help="print the rule table of suites/README.md")
+    parser.add_argument("--write-readme", action="store_true", help="write that table into suites/README.md")
+    args = parser.parse_args(argv)
+    if args.markdown:
         print(markdown(), end="")
         return 0
-    if "--write-readme" in args:
+    if args.write_readme:
         write_readme()
         return 0
     rows = rule_map()
+    if args.rules:
+        chosen = {rule_id: row for rule_id, row in rows.items()
+                  if any(rule_id == name or (name.endswith(".") and rule_id.startswith(name))
+                         for name in args.rules)}
+        unknown = [name for name in args.rules
+                   if not any(r == name or (name.endswith(".") and r.startswith(name)) for r in rows)]
+        if unknown:
+            parser.error(f"no documented rule {', '.join(unknown)}; known: {', '.join(rows)}")
+        rows = chosen
     gaps = 0
     for rule_id, row in rows.items():
         print(f"{rule_id}\n  {row['text']}\n  source: {row['source'] or 'MISSING'}")
