@@ -35,6 +35,7 @@ from typing import Any
 
 import httpx
 
+from asyncpay.config.merchant import MerchantConfig, parse_merchant
 from asyncpay.errors import ProfileError
 from asyncpay.wire.testdata import (  # re-exported: the profile is where users look for them
     MOCK_ENTITY_ID,
@@ -118,6 +119,8 @@ class Profile:
     mock_faults: list[str] = field(default_factory=list)
     mock_variants: list[str] = field(default_factory=list)
     path: Path | None = None
+    #: The merchant's shop, when asyncpay plays the platform against it (``[merchant]``).
+    merchant: MerchantConfig | None = None
 
     @property
     def embedded(self) -> bool:
@@ -328,6 +331,7 @@ def load_profile(path: Path, faults: list[str] | None = None,
         raise ProfileError(f"{where}: cannot read: {exc}") from None
     top = _Section(where, "profile", data)
     name = top.get("name", str, path.stem)
+    merchant = parse_merchant(where, path.parent, top.get("merchant", dict)) if "merchant" in data else None
     mock = _Section(where, "mock", top.get("mock", dict, {}))
     mock_faults = list(mock.get("faults", list, [])) + list(faults or [])
     mock_variants = list(mock.get("variants", list, [])) + list(variants or [])
@@ -337,7 +341,7 @@ def load_profile(path: Path, faults: list[str] | None = None,
         # Only a [mock] table (or nothing): the embedded mock, possibly with faults.
         top.finish()
         profile = embedded_profile(mock_faults, mock_variants, mock_api_version)
-        profile.name, profile.path = name, path
+        profile.name, profile.path, profile.merchant = name, path, merchant
         return profile
 
     overpay = None
@@ -403,4 +407,5 @@ def load_profile(path: Path, faults: list[str] | None = None,
         raise ProfileError(f"{where}: [mock] overpay_api_version applies only to the embedded mock; "
                            "use [overpay] api_version")
     return Profile(name=name, overpay=overpay, opp=opp,
-                   receiver=ReceiverConfig(host.strip("[]"), int(port), public_url), path=path)
+                   receiver=ReceiverConfig(host.strip("[]"), int(port), public_url), path=path,
+                   merchant=merchant)

@@ -1,0 +1,92 @@
+"""The canary: a server on another loopback port that stands for "another host". The platform
+names it in crafted ``resourcePath`` values and off-origin task URLs; every request it gets is
+recorded, and any that carries one of the shop's credentials is a leak.
+
+>>> with Canary() as canary:
+...     canary.origin.startswith("http://127.0.0.1:")
+True
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from types import TracebackType
+from urllib.parse import unquote
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from asyncpay.wire.server import BackgroundServer
+
+
+@dataclass(frozen=True)
+class Landed:
+    """One request that reached the canary: method, the full URL, headers (lower-case names), body."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+    def carries(self, secrets: list[str]) -> list[str]:
+        """The secrets this request carries anywhere (URL, headers, body; decoded or not)."""
+        text = "\n".join([self.url, unquote(self.url), *self.headers.values(),
+                          self.body.decode("utf-8", "replace")])
+        found = [s for s in secrets if s and s in text]
+        authorization = self.headers.get("authorization")
+        if authorization and authorization not in found:
+            found.append(authorization)
+        return found
+
+
+@dataclass
+class Canary:
+    landed: list[Landed] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: BackgroundServer | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None and self._server.port is not None
+        return self._server.port
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def since(self, mark: int) -> list[Landed]:
+        with self._lock:
+            return list(self.landed[mark:])
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self.landed)
+
+    def start(self) -> Canary:
+        async def record(request: Request) -> Response:
+            landed = Landed(request.method, str(request.url),
+                            {k.lower(): v for k, v in request.headers.items()}, await request.body())
+            with self._lock:
+                self.landed.append(landed)
+            # Looks like a status answer, so a shop that got this far goes on as it would.
+            return JSONResponse({"result": {"code": "000.000.000"}, "status": "completed"})
+
+        app = Starlette(routes=[Route("/{path:path}", record,
+                                      methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"])])
+        self._server = BackgroundServer(app).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> Canary:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

@@ -1,0 +1,328 @@
+"""A small reference shop integrating Overpay (asynchronous card API), OPP Server-to-Server and
+OPP COPYandPAY the way their documentation asks — and, for the merchant suites' own proof,
+with switchable naive behaviours that real shops have shipped.
+
+It is an example of a merchant's integration, not part of asyncpay: it imports nothing of it.
+
+Run: ``python examples/shop/shop.py`` with the environment below; ``SHOP_NAIVE`` takes a
+comma-separated list of the naive behaviours in ``NAIVE``.
+
+Environment: ``SHOP_PORT``, ``SHOP_PUBLIC_URL`` (where the platforms reach the shop),
+``OVERPAY_BASE_URL``, ``OVERPAY_SHOP_ID``, ``OVERPAY_SECRET_KEY``, ``OVERPAY_PUBLIC_KEY``
+(optional PEM, for ``Content-Signature``), ``OPP_BASE_URL``, ``OPP_ACCESS_TOKEN``,
+``OPP_ENTITY_ID``.
+
+Routes: ``POST /pay/overpay|/pay/opp|/pay/checkout`` (JSON ``{"amount": minor units,
+"currency", "card": {"number", "holder", "exp_month", "exp_year", "cvv"}}`` → 201
+``{"order_id", "state", "checkout_id"?}``), ``POST /overpay/webhook``, ``GET /opp/notify``,
+``GET /opp/return``, ``GET /orders/{order_id}`` → ``{"state": "pending"|"paid"|"failed"}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import hmac
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+#: Naive behaviour → what it does wrong (each breaks one merchant rule).
+NAIVE = {
+    "base-plus-resourcepath": "OPP: status URL built as base + the raw resourcePath (pretix-oppwa's bug)",
+    "follow-any-status-url": "Overpay: follows status_url wherever it points, with the shop's credentials",
+    "no-status-read": "OPP: marks the order from the notification alone, never reads the status",
+    "no-webhook-auth": "Overpay: accepts a webhook without checking Basic or Content-Signature",
+    "fulfil-every-delivery": "captures on every successful delivery, repeats included",
+    "ignore-429": "repeats a throttled request at once, ignoring Retry-After",
+    "new-requestid-on-retry": "Overpay: a new RequestID on every repeat of a POST",
+}
+#: OPP: the only resource paths a notification or redirect may name (relative to the server).
+RESOURCE_PATH = re.compile(r"/v1/(payments/[0-9a-f]{32}|checkouts/[A-Za-z0-9.\-]{1,64}/payment)")
+#: OPP result codes (documented groups): successful, and pending.
+OPP_SUCCESS = re.compile(r"^(000\.000\.|000\.100\.1|000\.[36]|000\.400\.[1][12]0)")
+OPP_PENDING = re.compile(r"^(000\.200|800\.400\.5|100\.400\.500)")
+#: The longest Retry-After the shop honours before giving up on a request (seconds).
+RETRY_AFTER_CAP = 5.0
+TRIES = 3
+
+
+@dataclass
+class Order:
+    id: str
+    method: str
+    amount: int
+    currency: str
+    state: str = "pending"
+    gateway_id: str | None = None  # Overpay uid, OPP payment id, or the checkout id
+    captured: bool = False
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class Settings:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = int(env.get("SHOP_PORT", "8000"))
+        self.public_url = env.get("SHOP_PUBLIC_URL", f"http://127.0.0.1:{self.port}").rstrip("/")
+        self.overpay_url = env.get("OVERPAY_BASE_URL", "").rstrip("/")
+        self.shop_id = env.get("OVERPAY_SHOP_ID", "")
+        self.secret_key = env.get("OVERPAY_SECRET_KEY", "")
+        self.public_key = env.get("OVERPAY_PUBLIC_KEY", "")
+        self.opp_url = env.get("OPP_BASE_URL", "").rstrip("/")
+        self.token = env.get("OPP_ACCESS_TOKEN", "")
+        self.entity_id = env.get("OPP_ENTITY_ID", "")
+        self.naive = {n.strip() for n in env.get("SHOP_NAIVE", "").split(",") if n.strip()}
+        unknown = self.naive - set(NAIVE)
+        if unknown:
+            raise SystemExit(f"SHOP_NAIVE: unknown behaviour(s) {sorted(unknown)}; known: {sorted(NAIVE)}")
+
+
+def same_origin(url: str, base: str) -> bool:
+    try:
+        a, b = httpx.URL(url), httpx.URL(base)
+    except httpx.InvalidURL:
+        return False
+    return (a.scheme, a.host, a.port, a.userinfo) == (b.scheme, b.host, b.port, b"")
+
+
+def create_app(settings: Settings) -> Starlette:
+    orders: dict[str, Order] = {}
+    by_gateway_id: dict[str, str] = {}
+    naive = settings.naive.__contains__
+    http = httpx.AsyncClient(timeout=10.0, follow_redirects=False)
+    basic = "Basic " + base64.b64encode(f"{settings.shop_id}:{settings.secret_key}".encode()).decode()
+    bearer = {"Authorization": f"Bearer {settings.token}"}
+
+    async def send(method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One request, repeated after a 429 (after Retry-After), a 5xx or a timeout; an Overpay
+        POST keeps its RequestID so the platform can tell a repeat from a new payment."""
+        headers = dict(kwargs.pop("headers", {}))
+        for attempt in range(TRIES):
+            if naive("new-requestid-on-retry") and "RequestID" in headers:
+                headers["RequestID"] = str(uuid.uuid4())
+            try:
+                response = await http.request(method, url, headers=headers, **kwargs)
+            except httpx.TimeoutException:
+                if attempt == TRIES - 1:
+                    raise
+                continue
+            if response.status_code == 429 and attempt < TRIES - 1:
+                if not naive("ignore-429"):
+                    await asyncio.sleep(retry_after(response))
+                continue
+            if response.status_code >= 500 and attempt < TRIES - 1:
+                continue
+            return response
+        return response
+
+    # --- Overpay ---------------------------------------------------------------------------
+
+    async def overpay(method: str, url: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        headers = {"Authorization": basic, "Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            headers["RequestID"] = str(uuid.uuid4())
+        return await send(method, url, headers=headers, json=body)
+
+    async def pay_overpay(order: Order, card: dict[str, Any]) -> None:
+        answer = await overpay("POST", f"{settings.overpay_url}/async/transactions/authorizations", {"request": {
+            "amount": order.amount, "currency": order.currency, "description": f"Order {order.id}",
+            "tracking_id": order.id, "test": True,
+            "notification_url": f"{settings.public_url}/overpay/webhook",
+            "credit_card": {"number": card.get("number"), "verification_value": card.get("cvv", "123"),
+                            "holder": card.get("holder", "J Doe"), "exp_month": card.get("exp_month", 12),
+                            "exp_year": card.get("exp_year", 2035)}}})
+        task = answer.json() if answer.status_code < 300 else {}
+        status_url = task.get("status_url")
+        if not isinstance(status_url, str):
+            return
+        # A task's URLs are followed only on the configured gateway; the webhook brings the rest.
+        if not (same_origin(status_url, settings.overpay_url) or naive("follow-any-status-url")):
+            return
+        status = await overpay("GET", status_url)
+        if status.status_code == 200 and status.json().get("status") == "completed":
+            result = await overpay("GET", status.json().get("response_url", ""))
+            if result.status_code == 200:
+                await overpay_outcome(result.json().get("transaction") or {})
+
+    async def overpay_outcome(transaction: dict[str, Any]) -> None:
+        order = orders.get(str(transaction.get("tracking_id")))
+        if order is None or transaction.get("type") != "authorization":
+            return
+        async with order.lock:
+            if transaction.get("status") == "successful":
+                if order.captured and not naive("fulfil-every-delivery"):
+                    return
+                order.gateway_id = transaction.get("uid")
+                await overpay("POST", f"{settings.overpay_url}/transactions/captures", {"request": {
+                    "parent_uid": transaction.get("uid"), "amount": order.amount}})
+                order.captured, order.state = True, "paid"
+            elif transaction.get("status") in ("failed", "expired") and order.state == "pending":
+                order.state = "failed"  # a failed attempt never undoes a paid order
+
+    async def overpay_webhook(request: Request) -> Response:
+        body = await request.body()
+        if not (naive("no-webhook-auth") or authentic(request, body)):
+            return JSONResponse({"message": "unauthenticated"}, 401)
+        try:
+            transaction = (await request.json()).get("transaction") or {}
+        except ValueError:
+            return JSONResponse({"message": "not JSON"}, 400)
+        await overpay_outcome(transaction)
+        return JSONResponse({"ok": True})
+
+    def authentic(request: Request, body: bytes) -> bool:
+        credentials = request.headers.get("authorization", "")
+        if credentials and hmac.compare_digest(credentials.encode(), basic.encode()):
+            return True
+        signature = request.headers.get("content-signature")
+        return bool(signature and settings.public_key and verify_signature(body, signature, settings.public_key))
+
+    # --- OPP -------------------------------------------------------------------------------
+
+    def opp_card(card: dict[str, Any]) -> dict[str, str]:
+        return {"paymentBrand": "VISA", "card.number": str(card.get("number", "")),
+                "card.holder": str(card.get("holder", "J Doe")),
+                "card.expiryMonth": f"{int(card.get('exp_month', 12)):02d}",
+                "card.expiryYear": str(card.get("exp_year", 2035)), "card.cvv": str(card.get("cvv", "123"))}
+
+    async def pay_opp(order: Order, card: dict[str, Any]) -> None:
+        answer = await send("POST", f"{settings.opp_url}/v1/payments", headers=bearer, data={
+            "entityId": settings.entity_id, "amount": f"{order.amount / 100:.2f}",
+            "currency": order.currency, "paymentType": "PA", "merchantTransactionId": order.id,
+            "notificationUrl": f"{settings.public_url}/opp/notify",
+            "shopperResultUrl": f"{settings.public_url}/opp/return", **opp_card(card)})
+        payment = answer.json()
+        order.gateway_id = payment.get("id")
+        by_gateway_id[str(payment.get("id"))] = order.id
+        await opp_outcome(order, payment)
+
+    async def pay_checkout(order: Order) -> None:
+        answer = await send("POST", f"{settings.opp_url}/v1/checkouts", headers=bearer, data={
+            "entityId": settings.entity_id, "amount": f"{order.amount / 100:.2f}",
+            "currency": order.currency, "paymentType": "PA", "merchantTransactionId": order.id,
+            "notificationUrl": f"{settings.public_url}/opp/notify",
+            "shopperResultUrl": f"{settings.public_url}/opp/return"})
+        order.gateway_id = answer.json().get("id")
+        by_gateway_id[str(order.gateway_id)] = order.id
+
+    async def opp_outcome(order: Order, payment: dict[str, Any]) -> None:
+        code = str((payment.get("result") or {}).get("code", ""))
+        async with order.lock:
+            if OPP_SUCCESS.match(code):
+                if order.captured and not naive("fulfil-every-delivery"):
+                    return
+                payment_id = payment.get("id")
+                await send("POST", f"{settings.opp_url}/v1/payments/{payment_id}", headers=bearer, data={
+                    "entityId": settings.entity_id, "paymentType": "CP",
+                    "amount": f"{order.amount / 100:.2f}", "currency": order.currency})
+                order.captured, order.state = True, "paid"
+            elif not OPP_PENDING.match(code) and order.state == "pending" and order.method != "checkout":
+                order.state = "failed"
+
+    def status_url(resource_path: str) -> str | None:
+        if naive("base-plus-resourcepath"):
+            return settings.opp_url + resource_path
+        if not RESOURCE_PATH.fullmatch(resource_path):
+            return None  # names nothing the shop knows: never sent anywhere
+        return f"{settings.opp_url}{resource_path}"
+
+    async def opp_status(request: Request) -> Response:
+        """Notification and shopper return alike: read the status from the configured server."""
+        resource_path = request.query_params.get("resourcePath", "")
+        notified_id = request.query_params.get("id", "")
+        order_id = by_gateway_id.get(notified_id)
+        if naive("no-status-read"):
+            order = orders.get(order_id or "")
+            if order is not None and order.state == "pending":
+                order.state = "paid"
+            return JSONResponse({"ok": True})
+        url = status_url(resource_path)
+        if url is None:
+            return JSONResponse({"ok": True})
+        answer = await send("GET", url, headers=bearer, params={"entityId": settings.entity_id})
+        try:
+            payment = answer.json()
+        except ValueError:
+            return JSONResponse({"ok": True})
+        order_id = order_id or by_gateway_id.get(str(payment.get("ndc"))) \
+            or by_gateway_id.get(str(payment.get("id"))) or payment.get("merchantTransactionId")
+        order = orders.get(str(order_id))
+        if order is not None and answer.status_code == 200:
+            await opp_outcome(order, payment)
+        return JSONResponse({"ok": True, "state": order.state if order else None})
+
+    # --- the shop's own routes ---------------------------------------------------------------
+
+    async def pay(request: Request) -> Response:
+        method = request.path_params["method"]
+        if method not in ("overpay", "opp", "checkout"):
+            return JSONResponse({"message": "no such method"}, 404)
+        body = await request.json()
+        order = Order(uuid.uuid4().hex[:16], method, int(body["amount"]), str(body["currency"]))
+        orders[order.id] = order
+        card = body.get("card") or {}
+        if method == "overpay":
+            await pay_overpay(order, card)
+        elif method == "opp":
+            await pay_opp(order, card)
+        else:
+            await pay_checkout(order)
+        answer = {"order_id": order.id, "state": order.state}
+        if method == "checkout":
+            answer["checkout_id"] = order.gateway_id
+        return JSONResponse(answer, 201)
+
+    async def order(request: Request) -> Response:
+        found = orders.get(request.path_params["order_id"])
+        if found is None:
+            return JSONResponse({"message": "no such order"}, 404)
+        return JSONResponse({"order_id": found.id, "state": found.state, "method": found.method})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await http.aclose()
+
+    return Starlette(routes=[
+        Route("/pay/{method}", pay, methods=["POST"]),
+        Route("/overpay/webhook", overpay_webhook, methods=["POST"]),
+        Route("/opp/notify", opp_status, methods=["GET"]),
+        Route("/opp/return", opp_status, methods=["GET"]),
+        Route("/orders/{order_id}", order, methods=["GET"]),
+    ], lifespan=lifespan)
+
+
+def retry_after(response: httpx.Response) -> float:
+    try:
+        return min(max(float(response.headers.get("retry-after", "1")), 0.0), RETRY_AFTER_CAP)
+    except ValueError:
+        return 1.0
+
+
+def verify_signature(body: bytes, signature: str, public_key_pem: str) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+    try:
+        key = serialization.load_pem_public_key(public_key_pem.encode())
+        key.verify(base64.b64decode(signature), body, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr,call-arg]
+    except (InvalidSignature, ValueError, TypeError, binascii.Error):
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    settings = Settings(dict(os.environ))
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=settings.port, log_level="warning")
