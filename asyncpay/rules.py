@@ -20,7 +20,7 @@ class Rule:
     ``source`` (the public URL it comes from)."""
 
     id: str
-    gateway: str  # "overpay", "opp" or "transport"
+    gateway: str  # "overpay", "opp", "transport" or "merchant"
     text: str
     source: str
 
@@ -195,6 +195,31 @@ _ALL = [
     Rule("opp.encrypted-webhook", "opp",
          "An encrypted webhook decrypts (AES-256-GCM, IV and tag in headers) to {type, action, "
          "payload} with the payment.", OPP_WEBHOOKS),
+    # --- merchant: what the docs ask of the merchant's own shop (asyncpay plays the platform) ---
+    Rule("merchant.status-origin", "merchant",
+         "The merchant reads the status only at {its configured server}{resourcePath}?entityId=… with "
+         "its own token: the notification carries no data, so it cannot be spoofed provided the "
+         "merchant only ever calls its configured server (and follows Overpay's status_url and "
+         "response_url only on the gateway).", OPP_ASYNC),
+    Rule("merchant.reads-status", "merchant",
+         "On a notification the merchant answers it (HTTP 2xx) and reads the payment's status with "
+         "GET {server}{resourcePath}?entityId=…; an Overpay webhook is answered 200, otherwise it is "
+         "retried with growing delays.", OPP_ASYNC),
+    Rule("merchant.refuses-forged", "merchant",
+         "The merchant checks a webhook's authenticity — HTTP Basic with its shop id and secret key, "
+         "or the Content-Signature RSA signature over the raw body — and acts on no delivery that "
+         "fails it.", OVERPAY_WEBHOOKS),
+    Rule("merchant.fulfils-once", "merchant",
+         "Webhooks and notifications are delivered more than once and out of order: the merchant "
+         "fulfils an order once (no second capture, refund or void) and a failed attempt's delivery "
+         "never undoes a successful payment.", OVERPAY_WEBHOOKS),
+    Rule("merchant.honours-throttle", "merchant",
+         "On HTTP 429 the merchant backs off and retries no sooner than Retry-After says.",
+         OVERPAY_REQUESTS),
+    Rule("merchant.same-request-id", "merchant",
+         "A repeated request (after a timeout, a 5xx or a 429) carries the same RequestID as the "
+         "first, which makes it idempotent for 24 hours; a new RequestID makes it a new request.",
+         OVERPAY_REQUESTS),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _ALL}

@@ -30,7 +30,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: rule id → the check functions registered under it (filled when the check modules import).
 CHECKS: dict[str, list[Callable[..., Any]]] = {}
 
-_MODULES = ("transport", "overpay", "opp", "checkout", "api_version", "idempotency")
+_MODULES = ("transport", "overpay", "opp", "checkout", "api_version", "idempotency", "merchant")
 
 
 def check(rule_id: str) -> Callable[[F], F]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from types import TracebackType
-from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -30,16 +29,6 @@ class Landed:
     url: str
     headers: dict[str, str]
     body: bytes
-
-    def carries(self, secrets: list[str]) -> list[str]:
-        """The secrets this request carries anywhere (URL, headers, body; decoded or not)."""
-        text = "\n".join([self.url, unquote(self.url), *self.headers.values(),
-                          self.body.decode("utf-8", "replace")])
-        found = [s for s in secrets if s and s in text]
-        authorization = self.headers.get("authorization")
-        if authorization and authorization not in found:
-            found.append(authorization)
-        return found
 
 
 @dataclass
@@ -71,8 +60,10 @@ class Canary:
                             {k.lower(): v for k, v in request.headers.items()}, await request.body())
             with self._lock:
                 self.landed.append(landed)
-            # Looks like a status answer, so a shop that got this far goes on as it would.
-            return JSONResponse({"result": {"code": "000.000.000"}, "status": "completed"})
+            # Reads as "not done yet" to both gateways' clients, so a shop that got this far goes
+            # on as it would rather than fail on an odd answer.
+            return JSONResponse({"result": {"code": "000.200.000", "description": "transaction pending"},
+                                 "status": "processing"})
 
         app = Starlette(routes=[Route("/{path:path}", record,
                                       methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"])])

@@ -38,7 +38,8 @@ CARDS = {
     ("opp", "pending"): OPP_OUTCOMES["pending"]["card.number"],
     ("checkout", "successful"): OPP_OUTCOMES["checkout"]["card.number"],
 }
-#: Amount of every payment, in minor units.
+#: Amount of the first payment, in minor units; each further one is a cent more, so no two look
+#: like the same payment to a gateway's duplicate check (same amount and card within 30 s).
 AMOUNT = 1000
 CURRENCY = "EUR"
 REQUEST_TIMEOUT = 15.0
@@ -70,6 +71,7 @@ class Platform:
         self.public_key_pem = key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
         self._shop_env = shop_env
+        self._payments = 0
         self._server: BackgroundServer | None = None
         self.shop: Shop | None = None
 
@@ -137,7 +139,9 @@ class Platform:
         spec = self.merchant.pay.get(method)
         if spec is None:
             raise HarnessError(f"[merchant.pay.{method}] is not in the profile")
-        values = {"amount": AMOUNT, "amount_decimal": f"{AMOUNT / 100:.2f}", "currency": CURRENCY,
+        amount = AMOUNT + self._payments
+        self._payments += 1
+        values = {"amount": amount, "amount_decimal": f"{amount / 100:.2f}", "currency": CURRENCY,
                   "order_id": f"asyncpay-{time.monotonic_ns()}", "card_number": CARDS[(method, outcome)],
                   "holder": "Jane Roe", "exp_month": 12, "exp_year": 2035, "cvv": "123"}
         url = self.shop_url + str(fill(spec.path, values))

@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+#: The most of an answer's body kept (bytes): enough for any status answer.
+ANSWER_LIMIT = 64_000
 #: Alters one JSON answer: (path, body) → new body, or None to leave it.
 Tamper = Callable[[str, dict[str, Any]], dict[str, Any] | None]
 #: Answers a request in the platform's stead: the request → (status, headers, JSON body), or None.
@@ -33,6 +35,13 @@ class Seen:
     body: bytes
     at: float
     status: int | None = None
+    answer: bytes = b""
+
+    def answer_json(self) -> Any:
+        try:
+            return json.loads(self.answer)
+        except ValueError:
+            return None
 
     @property
     def params(self) -> dict[str, str]:
@@ -121,6 +130,8 @@ class _TapMiddleware:
             async def note(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     entry.status = message["status"]
+                elif message["type"] == "http.response.body" and len(entry.answer) < ANSWER_LIMIT:
+                    entry.answer += message.get("body", b"")
                 await send(message)
             await self.app(scope, replay, note)
             return
@@ -137,6 +148,7 @@ class _TapMiddleware:
         await self.app(scope, replay, hold)
         entry.status = start.get("status")
         answer = b"".join(parts)
+        entry.answer = answer[:ANSWER_LIMIT]
         try:
             document = json.loads(answer)
             changed = tamper(scope["path"], document) if isinstance(document, dict) else None

@@ -31,6 +31,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 import uvicorn
@@ -41,7 +42,7 @@ from starlette.routing import Route
 
 #: Naive behaviour → what it does wrong (each breaks one merchant rule).
 NAIVE = {
-    "base-plus-resourcepath": "OPP: status URL built as base + the raw resourcePath (pretix-oppwa's bug)",
+    "base-plus-resourcepath": "OPP: status URL built from the base URL and the raw resourcePath (pretix-oppwa's bug)",
     "follow-any-status-url": "Overpay: follows status_url wherever it points, with the shop's credentials",
     "no-status-read": "OPP: marks the order from the notification alone, never reads the status",
     "no-webhook-auth": "Overpay: accepts a webhook without checking Basic or Content-Signature",
@@ -233,7 +234,8 @@ def create_app(settings: Settings) -> Starlette:
 
     def status_url(resource_path: str) -> str | None:
         if naive("base-plus-resourcepath"):
-            return settings.opp_url + resource_path
+            # Joined, not checked: a resourcePath written as //host/... or a full URL names the host.
+            return urljoin(settings.opp_url + "/", resource_path)
         if not RESOURCE_PATH.fullmatch(resource_path):
             return None  # names nothing the shop knows: never sent anywhere
         return f"{settings.opp_url}{resource_path}"

@@ -1,0 +1,150 @@
+"""Checks of the merchant's own shop, as the platform sees it (asyncpay plays the platform:
+:mod:`asyncpay.platform`). Each function takes what the platform, the canary and the shop's
+order endpoint observed, and raises :class:`~asyncpay.errors.ContractViolation` for its rule.
+
+Secrets are never put in a message: a leak names the kind of credential and where it travelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+from urllib.parse import unquote
+
+from asyncpay.checks import check
+from asyncpay.errors import ContractViolation
+
+
+class Request(Protocol):
+    """A request as a server saw it: method, URL (or path), lower-case headers, body bytes."""
+
+    method: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class OffOrigin(Request, Protocol):
+    url: str
+
+
+def credentials_in(request: OffOrigin, secrets: Mapping[str, str]) -> list[str]:
+    """The kinds of credential (``secrets``: kind → value) a request carries anywhere.
+
+    >>> from types import SimpleNamespace as R
+    >>> credentials_in(R(method="GET", url="http://h/x", headers={"authorization": "Bearer t0k"}, body=b""),
+    ...                {"OPP bearer token": "t0k"})
+    ['OPP bearer token']
+    """
+    text = "\n".join([request.url, unquote(request.url), *request.headers.values(),
+                      request.body.decode("utf-8", "replace")])
+    return [kind for kind, value in secrets.items() if value and value in text]
+
+
+@check("merchant.status-origin")
+def status_origin(landed: Sequence[OffOrigin], secrets: Mapping[str, str], *, lure: str) -> None:
+    """Nothing that carries the shop's credentials reached a host other than its configured server.
+
+    ``landed``: every request another host (the canary) received while the platform played
+    ``lure`` (the crafted value it sent); ``secrets``: credential kind → value.
+    """
+    leaks = [(r, kinds) for r in landed if (kinds := credentials_in(r, secrets))]
+    if leaks:
+        request, kinds = leaks[0]
+        raise ContractViolation(
+            "merchant.status-origin",
+            f"the shop sent its credentials to another host after {lure}",
+            expected="status reads only at the configured server; nothing sent to the host a "
+                     "resourcePath or task URL names",
+            received={"request": f"{request.method} {request.url}", "carrying": kinds,
+                      "leaks": len(leaks)},
+            hint="build the status URL as the configured base URL plus a resourcePath that matches "
+                 "^/v1/(payments/[0-9a-f]{32}|checkouts/[A-Za-z0-9.-]+/payment)$ (decoded once); "
+                 "follow status_url/response_url only when their origin is the gateway's")
+
+
+@check("merchant.reads-status")
+def reads_status(answer: int | None, reads: Sequence[str], *, delivery: str, resource: str | None,
+                 within: float) -> None:
+    """The shop answered a genuine delivery 2xx, and read ``resource`` from the platform within
+    ``within`` seconds of it (``reads``: the paths of the status reads the platform got; None:
+    the delivery is authenticated and carries the transaction, so no read is owed)."""
+    if answer is None or not 200 <= answer < 300:
+        raise ContractViolation(
+            "merchant.reads-status", f"the shop did not acknowledge {delivery}",
+            expected="HTTP 2xx", received=f"HTTP {answer}" if answer is not None else "no answer",
+            hint="answer the notification or webhook first (2xx); an unanswered one is retried for hours")
+    if resource is not None and resource not in reads:
+        raise ContractViolation(
+            "merchant.reads-status", f"the shop did not read the status after {delivery}",
+            expected=f"GET {resource}?entityId=… within {within:g} s ([merchant] status_read_within)",
+            received={"status reads": list(reads) or "none"},
+            hint="the notification carries no payment data: read the status it names before "
+                 "changing the order")
+
+
+@check("merchant.refuses-forged")
+def refuses_forged(answer: int | None, state_before: str | None, state_after: str | None, *,
+                   forgery: str) -> None:
+    """A forged delivery was refused (non-2xx) and, where the shop shows its orders, changed nothing."""
+    if answer is not None and 200 <= answer < 300:
+        raise ContractViolation(
+            "merchant.refuses-forged", f"the shop accepted {forgery}",
+            expected="a non-2xx answer (401 or 403)", received=f"HTTP {answer}",
+            hint="verify HTTP Basic (shop id, secret key) with a constant-time comparison, or the "
+                 "Content-Signature over the raw body, before reading the body")
+    if state_before != state_after:
+        raise ContractViolation(
+            "merchant.refuses-forged", f"{forgery} changed the order",
+            expected=f"order state {state_before!r} unchanged", received=f"order state {state_after!r}")
+
+
+@check("merchant.fulfils-once")
+def fulfils_once(follow_ups: Sequence[str], answers: Sequence[int | None], states: Sequence[str | None], *,
+                 deliveries: str) -> None:
+    """Repeated or out-of-order deliveries fulfilled the order once: at most one capture, refund
+    or void (``follow_ups``) reached the platform, every delivery was answered 2xx (a refused
+    repeat is retried for hours), and the order kept one final state (``states``, read after each)."""
+    if len(follow_ups) > 1:
+        raise ContractViolation(
+            "merchant.fulfils-once", f"the shop fulfilled the order more than once after {deliveries}",
+            expected="one capture, refund or void", received=list(follow_ups),
+            hint="record the fulfilment against the payment id in the same transaction that checks "
+                 "it (a unique key or a row lock); concurrent deliveries race")
+    refused = [a for a in answers if a is None or not 200 <= a < 300]
+    if refused:
+        raise ContractViolation(
+            "merchant.fulfils-once", f"the shop refused a repeated delivery ({deliveries})",
+            expected="HTTP 2xx for a delivery already handled", received=list(answers),
+            hint="acknowledge a repeat: an error makes the platform deliver it again and again")
+    finals = [s for s in states if s is not None]
+    if len(set(finals)) > 1:
+        raise ContractViolation(
+            "merchant.fulfils-once", f"the order changed its final state after {deliveries}",
+            expected="one final state", received=finals,
+            hint="a failed attempt's delivery never undoes a successful payment of the same order")
+
+
+@check("merchant.honours-throttle")
+def honours_throttle(retry_after: float, waited: float | None, *, request: str) -> None:
+    """After a 429 with ``Retry-After`` (seconds), the shop's repeat (``waited`` seconds later, as
+    the platform saw both arrive; None if it did not repeat) came no sooner than asked."""
+    if waited is not None and waited < retry_after:
+        raise ContractViolation(
+            "merchant.honours-throttle", f"the shop repeated {request} before Retry-After passed",
+            expected=f"the repeat {retry_after:g} s or more after the 429", received=f"{waited:.3f} s",
+            hint="on 429 wait Retry-After seconds (or back off exponentially without one)")
+
+
+@check("merchant.same-request-id")
+def same_request_id(request_ids: Sequence[str | None], *, request: str) -> None:
+    """Every repeat of ``request`` carried the first attempt's RequestID."""
+    if len(request_ids) > 1 and (request_ids[0] is None or len(set(request_ids)) > 1):
+        raise ContractViolation(
+            "merchant.same-request-id", f"the shop repeated {request} under another RequestID",
+            expected="the same RequestID on every attempt",
+            received={"RequestIDs": [i or "(none)" for i in request_ids]},
+            hint="make the RequestID once per logical request, before the first attempt, and reuse it")
+
+
+__all__ = ["credentials_in", "fulfils_once", "honours_throttle", "reads_status", "refuses_forged",
+           "same_request_id", "status_origin"]

@@ -1,0 +1,366 @@
+"""The merchant scenarios: each drives the shop through one situation the platform creates —
+the legitimate one, or the documented attack or accident — and hands what the platform saw to
+the check of its rule (:mod:`asyncpay.checks.merchant`). The suites under ``suites/merchant``
+call these; so does the merchant matrix.
+
+Every scenario takes a started :class:`~asyncpay.platform.driver.Platform` and returns nothing
+(or raises the check's ``ContractViolation``, or ``NotVerified`` when the profile does not
+describe what it needs).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from asyncpay.checks.merchant import (
+    fulfils_once,
+    honours_throttle,
+    reads_status,
+    refuses_forged,
+    same_request_id,
+    status_origin,
+)
+from asyncpay.errors import HarnessError, NotVerified
+from asyncpay.platform.driver import Order, Platform
+from asyncpay.platform.lures import lures
+from asyncpay.platform.tap import Seen
+from asyncpay.wire.webhooks import basic_authorization
+
+#: Seconds the platform moves its clock to complete an Overpay task / finalise a pending OPP payment.
+OVERPAY_COMPLETES = 5.0
+OPP_FINALISES = 6.0
+#: How long a shop may take after its answer to send a request off its own bat (seconds): a leak
+#: or a status read from a background task still lands inside this.
+SETTLE = 1.0
+#: The Retry-After the platform sends with a planted 429 (seconds).
+RETRY_AFTER = 1
+#: What the platform's forged Overpay webhooks carry instead of the shop's credentials.
+FORGERIES = ("no credentials", "wrong secret key", "bad Content-Signature")
+#: Fulfilment requests that must reach the platform once per order.
+_FOLLOW_UP_PATHS = ("/transactions/captures", "/transactions/voids", "/transactions/refunds",
+                    "/async/transactions/captures", "/async/transactions/voids", "/async/transactions/refunds")
+
+
+def _needs(platform: Platform, rule: str, method: str) -> None:
+    if method not in platform.merchant.pay:
+        raise NotVerified(rule, f"the profile has no [merchant.pay.{method}]: the shop cannot be made to pay")
+
+
+def _credentials(platform: Platform) -> dict[str, str]:
+    config = platform.mock_config
+    return {"OPP bearer token": config.token, "Overpay secret key": config.secret_key,
+            "Overpay Basic credentials": basic_authorization(config.shop_id, config.secret_key)}
+
+
+def _canary_host(platform: Platform) -> str:
+    return f"127.0.0.1:{platform.canary.port}"
+
+
+# --- OPP Server-to-Server --------------------------------------------------------------------
+
+def _pending_opp(platform: Platform, rule: str) -> tuple[Order, str, str]:
+    """A pending OPP payment the shop started: (order, payment id, the shop's notificationUrl)."""
+    _needs(platform, rule, "opp")
+    mark = platform.mark()
+    order = platform.start_payment("opp", "pending")
+    created = [s for s in platform.sent_by_shop("POST", "/v1/payments", mark) if s.path == "/v1/payments"]
+    answer = created[-1].answer_json() if created else None
+    if not isinstance(answer, dict) or not isinstance(answer.get("id"), str):
+        raise HarnessError("the shop started no OPP payment at the platform (no POST /v1/payments)")
+    target = created[-1].form().get("notificationUrl") or created[-1].form().get("shopperResultUrl")
+    if not target:
+        raise NotVerified(rule, "the shop's payment carried neither notificationUrl nor shopperResultUrl")
+    return order, answer["id"], target
+
+
+def _with_query(url: str, **params: str) -> str:
+    return str(httpx.URL(url).copy_merge_params(params))
+
+
+def _lured(platform: Platform, sent: Callable[[str], None], resource_path: str, what: str) -> None:
+    """Send every lure through ``sent``, then judge what the canary got for each."""
+    marks: list[tuple[str, int]] = []
+    for name, lure in lures(_canary_host(platform), resource_path):
+        marks.append((name, len(platform.canary)))
+        try:
+            sent(lure)
+        except httpx.HTTPError:
+            pass  # the answer to a crafted delivery is the shop's choice (the docs are silent)
+    end = len(platform.canary)
+    platform.wait_for(lambda: len(platform.canary) > end, SETTLE)
+    bounds = [m for _, m in marks[1:]] + [len(platform.canary) + 1]
+    for (name, start), stop in zip(marks, bounds, strict=True):
+        landed = platform.canary.since(start)[:max(stop - start, 0)]
+        status_origin(landed, _credentials(platform), lure=f"{what} with a {name} resourcePath")
+
+
+def opp_notification_lures(platform: Platform) -> None:
+    """Notifications whose resourcePath names another host: the shop's token stays home."""
+    _, payment_id, target = _pending_opp(platform, "merchant.status-origin")
+    _lured(platform, lambda lure: platform.send("GET", _with_query(target, id=payment_id, resourcePath=lure)),
+           f"/v1/payments/{payment_id}", "a notification")
+
+
+def opp_genuine_notification(platform: Platform) -> None:
+    """A genuine notification: the shop reads the status at its server, and nowhere else."""
+    _, _, _ = _pending_opp(platform, "merchant.status-origin")
+    mark = platform.mark()
+    platform.advance(OPP_FINALISES)
+    status_origin(platform.landed_since(mark), _credentials(platform), lure="a genuine notification")
+
+
+def opp_notification_read(platform: Platform) -> None:
+    """A genuine notification is answered 2xx and followed by a status read."""
+    _, payment_id, target = _pending_opp(platform, "merchant.reads-status")
+    mark = platform.mark()
+    platform.advance(OPP_FINALISES)
+    resource = f"/v1/payments/{payment_id}"
+    within = platform.merchant.status_read_within
+    platform.wait_for(lambda: resource in _reads(platform, mark), within)
+    answers = [a["status"] for a in platform.deliveries() if a["url"].startswith(target)]
+    reads_status(answers[-1] if answers else None, _reads(platform, mark), delivery="an OPP notification",
+                 resource=resource, within=within)
+
+
+def opp_repeated_notification(platform: Platform) -> None:
+    """The same notification again, twice at once and once more: one capture, one final state."""
+    order, payment_id, target = _pending_opp(platform, "merchant.fulfils-once")
+    platform.advance(OPP_FINALISES)
+    url = _with_query(target, id=payment_id, resourcePath=f"/v1/payments/{payment_id}")
+    states = [platform.order_state(order.order_id)]
+    answers = _at_once(lambda: platform.send("GET", url).status_code, 2)
+    answers.append(platform.send("GET", url).status_code)
+    states.append(platform.order_state(order.order_id))
+    follow_ups = [s.describe() for s in platform.sent_by_shop("POST", f"/v1/payments/{payment_id}")]
+    fulfils_once(follow_ups, answers, states, deliveries="the same OPP notification three times")
+
+
+# --- COPYandPAY --------------------------------------------------------------------------
+
+def _paid_checkout(platform: Platform, rule: str) -> tuple[Order, str]:
+    """A checkout the shop prepared and the shopper paid: (order, the redirect back to the shop)."""
+    _needs(platform, rule, "checkout")
+    mark = platform.mark()
+    order = platform.start_payment("checkout")
+    prepared = [s for s in platform.sent_by_shop("POST", "/v1/checkouts", mark) if s.path == "/v1/checkouts"]
+    if not prepared or not order.checkout_id:
+        raise HarnessError("the shop prepared no checkout at the platform (no POST /v1/checkouts)")
+    result_url = prepared[-1].form().get("shopperResultUrl")
+    if not result_url:
+        raise NotVerified(rule, "the shop's checkout carried no shopperResultUrl: the shopper cannot return")
+    # The shopper's browser posts the payment form to the platform, without the shop's token.
+    paid = platform.send("POST", f"{platform.origin}/v1/checkouts/{order.checkout_id}/payment", data={
+        "paymentBrand": "VISA", "card.number": "4200000000000000", "card.holder": "Jane Roe",
+        "card.expiryMonth": "12", "card.expiryYear": "2035", "card.cvv": "123",
+        "shopperResultUrl": result_url})
+    location = paid.headers.get("location")
+    if paid.status_code not in (302, 303) or not location:
+        raise HarnessError(f"the platform did not send the shopper back: HTTP {paid.status_code}")
+    return order, location
+
+
+def checkout_return_lures(platform: Platform) -> None:
+    """The shopper comes back with a resourcePath naming another host: the token stays home."""
+    order, location = _paid_checkout(platform, "merchant.status-origin")
+    base = location.split("?", 1)[0]
+    _lured(platform, lambda lure: platform.send("GET", _with_query(base, id=str(order.checkout_id),
+                                                                   resourcePath=lure)),
+           f"/v1/checkouts/{order.checkout_id}/payment", "the shopper's return")
+
+
+def checkout_return_read(platform: Platform) -> None:
+    """The shopper's genuine return: answered, the checkout's status read at the server only."""
+    order, location = _paid_checkout(platform, "merchant.reads-status")
+    mark = platform.mark()
+    answer = platform.send("GET", location).status_code
+    resource = f"/v1/checkouts/{order.checkout_id}/payment"
+    within = platform.merchant.status_read_within
+    platform.wait_for(lambda: resource in _reads(platform, mark), within)
+    status_origin(platform.landed_since(mark), _credentials(platform), lure="the shopper's genuine return")
+    reads_status(answer, _reads(platform, mark), delivery="the shopper's return", resource=resource,
+                 within=within)
+
+
+# --- Overpay -----------------------------------------------------------------------------
+
+def _overpay(platform: Platform, rule: str, outcome: str = "successful") -> tuple[Order, Seen]:
+    """An Overpay payment the shop started: (order, its first task request as the platform saw it)."""
+    _needs(platform, rule, "overpay")
+    mark = platform.mark()
+    order = platform.start_payment("overpay", outcome)
+    posted = platform.sent_by_shop("POST", "/async/transactions/", mark)
+    if not posted:
+        raise HarnessError("the shop started no Overpay task at the platform (no POST /async/transactions/…)")
+    return order, posted[0]
+
+
+def _request_of(seen: Seen) -> dict[str, Any]:
+    body = seen.json()
+    return dict(body.get("request") or {}) if isinstance(body, dict) else {}
+
+
+def overpay_task_url_lure(platform: Platform) -> None:
+    """The task's status_url and response_url point at another host: the shop does not follow."""
+    _needs(platform, "merchant.status-origin", "overpay")
+    canary = platform.canary.origin
+
+    def elsewhere(path: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        if not path.startswith("/async/transactions/") or "status_url" not in body:
+            return None
+        return {**body, **{key: canary + urlsplit(str(body[key])).path
+                           for key in ("status_url", "response_url") if key in body}}
+
+    mark = platform.mark()
+    platform.tap.tamper = elsewhere
+    try:
+        platform.start_payment("overpay")
+    except (HarnessError, httpx.HTTPError):
+        pass  # refusing the payment is a fair answer to a task that points elsewhere
+    finally:
+        platform.tap.tamper = None
+    platform.wait_for(lambda: len(platform.canary) > mark[1], SETTLE)
+    status_origin(platform.landed_since(mark), _credentials(platform),
+                  lure="a task answer whose status_url and response_url name another host")
+
+
+def overpay_webhook_acknowledged(platform: Platform) -> None:
+    """The genuine webhook (HTTP Basic) is answered 2xx."""
+    _, task = _overpay(platform, "merchant.reads-status")
+    target = str(_request_of(task).get("notification_url") or "")
+    if not target:
+        raise NotVerified("merchant.reads-status", "the shop's task carried no notification_url")
+    platform.advance(OVERPAY_COMPLETES)
+    answers = [a["status"] for a in platform.deliveries() if a["url"] == target]
+    reads_status(answers[-1] if answers else None, [], delivery="an Overpay webhook", resource=None,
+                 within=platform.merchant.status_read_within)
+
+
+def overpay_forged_webhook(platform: Platform, forgery: str) -> None:
+    """A webhook the platform did not send (``forgery``, one of FORGERIES): refused, nothing changes."""
+    order, task = _overpay(platform, "merchant.refuses-forged")
+    request = _request_of(task)
+    target = str(request.get("notification_url") or "")
+    if not target:
+        raise NotVerified("merchant.refuses-forged", "the shop's task carried no notification_url")
+    uid = str(uuid.uuid4())
+    body = json.dumps({"transaction": {
+        "uid": uid, "id": uid, "type": "authorization", "status": "successful", "test": True,
+        "amount": request.get("amount"), "currency": request.get("currency"),
+        "tracking_id": request.get("tracking_id"), "message": "Successfully processed"}}).encode()
+    headers = {"Content-Type": "application/json"}
+    config = platform.mock_config
+    if forgery == "wrong secret key":
+        headers["Authorization"] = basic_authorization(config.shop_id, config.secret_key[::-1])
+    elif forgery == "bad Content-Signature":
+        headers["Content-Signature"] = base64.b64encode(os.urandom(256)).decode()
+    elif forgery != "no credentials":
+        raise HarnessError(f"unknown forgery {forgery!r}; known: {', '.join(FORGERIES)}")
+    before = platform.order_state(order.order_id)
+    answer = platform.send("POST", target, content=body, headers=headers).status_code
+    refuses_forged(answer, before, platform.order_state(order.order_id), forgery=f"a webhook with {forgery}")
+
+
+def overpay_repeated_webhook(platform: Platform) -> None:
+    """The genuine webhook again (twice at once, once more), then a failed attempt's webhook under
+    the same tracking_id: one capture, every delivery acknowledged, one final state."""
+    order, task = _overpay(platform, "merchant.fulfils-once")
+    request = _request_of(task)
+    target, tracking_id = str(request.get("notification_url") or ""), request.get("tracking_id")
+    if not target or not tracking_id:
+        raise NotVerified("merchant.fulfils-once", "the shop's task carried no notification_url or tracking_id")
+    platform.advance(OVERPAY_COMPLETES)
+    config = platform.mock_config
+    basic = basic_authorization(config.shop_id, config.secret_key)
+    found = platform.http.get(f"{platform.origin}/v2/transactions/tracking_id/{tracking_id}",
+                              headers={"Authorization": basic}).json().get("transactions") or []
+    transaction = next((t for t in found if t.get("type") == task.path.rsplit("/", 1)[-1].rstrip("s")), None)
+    if transaction is None:
+        raise HarnessError(f"the platform has no transaction under tracking_id {tracking_id!r}: {found}")
+    headers = {"Content-Type": "application/json", "Authorization": basic}
+    genuine = json.dumps({"transaction": transaction}).encode()
+    states = [platform.order_state(order.order_id)]
+    answers = _at_once(lambda: platform.send("POST", target, content=genuine, headers=headers).status_code, 2)
+    answers.append(platform.send("POST", target, content=genuine, headers=headers).status_code)
+    states.append(platform.order_state(order.order_id))
+    failed_uid = str(uuid.uuid4())
+    failed = json.dumps({"transaction": {**transaction, "uid": failed_uid, "id": failed_uid, "status": "failed",
+                                         "message": "Authorization was declined"}}).encode()
+    answers.append(platform.send("POST", target, content=failed, headers=headers).status_code)
+    states.append(platform.order_state(order.order_id))
+    follow_ups = [s.describe() for s in platform.tap.since(0)
+                  if s.method == "POST" and s.path in _FOLLOW_UP_PATHS
+                  and _request_of(s).get("parent_uid") == transaction.get("uid")]
+    fulfils_once(follow_ups, answers, states,
+                 deliveries="the same webhook three times and a failed attempt's webhook after it")
+
+
+def _planted_first(platform: Platform, status: int, headers: dict[str, str]) -> Callable[[Seen], Any]:
+    planted: list[Seen] = []
+
+    def override(seen: Seen) -> tuple[int, dict[str, str], dict[str, Any]] | None:
+        if planted or seen.method != "POST" or not seen.path.startswith("/async/transactions/"):
+            return None
+        planted.append(seen)
+        return status, headers, {"message": "Too many requests: retry later" if status == 429
+                                 else "Service temporarily unavailable"}
+    return override
+
+
+def overpay_throttled_post(platform: Platform) -> None:
+    """The shop's first task POST gets 429 with Retry-After: its repeat waits that long."""
+    _needs(platform, "merchant.honours-throttle", "overpay")
+    mark = platform.mark()
+    platform.tap.override = _planted_first(platform, 429, {"Retry-After": str(RETRY_AFTER)})
+    try:
+        platform.start_payment("overpay")
+    finally:
+        platform.tap.override = None
+    posts = platform.sent_by_shop("POST", "/async/transactions/", mark)
+    waited = posts[1].at - posts[0].at if len(posts) > 1 else None
+    honours_throttle(float(RETRY_AFTER), waited, request=f"POST {posts[0].path}" if posts else "its POST")
+
+
+def overpay_post_after_5xx(platform: Platform) -> None:
+    """The shop's first task POST gets 503: a repeat carries the same RequestID."""
+    _needs(platform, "merchant.same-request-id", "overpay")
+    mark = platform.mark()
+    platform.tap.override = _planted_first(platform, 503, {})
+    try:
+        platform.start_payment("overpay")
+    finally:
+        platform.tap.override = None
+    posts = platform.sent_by_shop("POST", "/async/transactions/", mark)
+    same_request_id([s.headers.get("requestid") for s in posts],
+                    request=f"POST {posts[0].path}" if posts else "its POST")
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+def _reads(platform: Platform, mark: tuple[int, int]) -> list[str]:
+    return [s.path for s in platform.seen_since(mark) if s.method == "GET"]
+
+
+def _at_once(send: Callable[[], int], copies: int) -> list[int | None]:
+    with ThreadPoolExecutor(max_workers=copies) as pool:
+        return list(pool.map(lambda _: send(), range(copies)))
+
+
+#: Every scenario, by the rule it judges, for the suites and the merchant matrix.
+SCENARIOS: dict[str, list[Callable[[Platform], None]]] = {
+    "merchant.status-origin": [opp_genuine_notification, opp_notification_lures, checkout_return_lures,
+                               overpay_task_url_lure],
+    "merchant.reads-status": [opp_notification_read, checkout_return_read, overpay_webhook_acknowledged],
+    "merchant.refuses-forged": [lambda p, f=f: overpay_forged_webhook(p, f) for f in FORGERIES],  # type: ignore[misc]
+    "merchant.fulfils-once": [opp_repeated_notification, overpay_repeated_webhook],
+    "merchant.honours-throttle": [overpay_throttled_post],
+    "merchant.same-request-id": [overpay_post_after_5xx],
+}
