@@ -6,6 +6,7 @@ in the environment the profile names, probed until it answers, stopped at the en
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -22,10 +23,21 @@ from asyncpay.errors import HarnessError
 PROBE_INTERVAL = 0.05
 
 
+#: Ports the shop is started on: below Linux's ephemeral range (32768-60999), so no server that
+#: asks the system for any free port can take the one picked between the check and the shop's bind.
+SHOP_PORTS = range(20000, 32768)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    """A port in SHOP_PORTS nobody listens on now."""
+    for port in random.sample(SHOP_PORTS, 50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise HarnessError(f"no free port for the shop in {SHOP_PORTS.start}-{SHOP_PORTS.stop - 1}")
 
 
 class Shop:
@@ -69,7 +81,8 @@ class Shop:
                                    f"{probe}; its output:\n{self.output()}")
             try:
                 httpx.get(probe, timeout=1.0)
-                return
+                if self._process is None or self._process.poll() is None:
+                    return
             except httpx.HTTPError as exc:
                 last = f"{type(exc).__name__}: {exc}"
             time.sleep(PROBE_INTERVAL)

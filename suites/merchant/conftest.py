@@ -1,0 +1,31 @@
+"""The merchant suites: asyncpay plays the platform against the shop the profile's ``[merchant]``
+table describes (``pytest suites/merchant --asyncpay-profile examples/shop/shop.toml``).
+
+One platform (embedded mock, canary, shop process) per process: every merchant test is in one
+xdist group, so a parallel run starts the shop once. Without a ``[merchant]`` table the tests
+are skipped: there is no shop to judge.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+
+from asyncpay.config.profile import Profile
+from asyncpay.platform.driver import Platform
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = str(config.rootpath / "suites" / "merchant")
+    for item in items:
+        if str(item.path).startswith(here):
+            item.add_marker(pytest.mark.xdist_group("merchant"))
+
+
+@pytest.fixture(scope="session")
+def merchant_platform(asyncpay_profile: Profile) -> Iterator[Platform]:
+    """The simulated platform with the merchant's shop started against it."""
+    if asyncpay_profile.merchant is None:
+        pytest.skip("the profile has no [merchant] table: no shop to judge "
+                    "(try --asyncpay-profile examples/shop/shop.toml)")
+    with Platform(asyncpay_profile.merchant) as platform:
+        yield platform
