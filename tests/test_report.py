@@ -212,7 +212,7 @@ def test_summary_verdict_per_rule(reports: tuple[Path, dict[str, Any]]) -> None:
                                         "pytest"}
     assert summary["versions"]["asyncpay"]
     assert summary["targets"] == {"overpay": "embedded mock", "opp": "embedded mock"}
-    assert summary["untargeted"] == {}
+    assert summary["untargeted"] == {"merchant": "the profile has no [merchant] target"}
 
 
 def test_summary_numbers_survive_redaction(reports: tuple[Path, dict[str, Any]]) -> None:
