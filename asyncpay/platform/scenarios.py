@@ -55,7 +55,7 @@ def _needs(platform: Platform, rule: str, method: str) -> None:
         raise NotVerified(rule, f"the profile has no [merchant.pay.{method}]: the shop cannot be made to pay")
 
 
-def _credentials(platform: Platform) -> dict[str, str]:
+def credentials(platform: Platform) -> dict[str, str]:
     config = platform.mock_config
     return {"OPP bearer token": config.token, "Overpay secret key": config.secret_key,
             "Overpay Basic credentials": basic_authorization(config.shop_id, config.secret_key)}
@@ -100,7 +100,7 @@ def _lured(platform: Platform, sent: Callable[[str], None], resource_path: str, 
     bounds = [m for _, m in marks[1:]] + [len(platform.canary) + 1]
     for (name, start), stop in zip(marks, bounds, strict=True):
         landed = platform.canary.since(start)[:max(stop - start, 0)]
-        status_origin(landed, _credentials(platform), lure=f"{what} with a {name} resourcePath")
+        status_origin(landed, credentials(platform), lure=f"{what} with a {name} resourcePath")
 
 
 def opp_notification_lures(platform: Platform) -> None:
@@ -115,7 +115,7 @@ def opp_genuine_notification(platform: Platform) -> None:
     _, _, _ = _pending_opp(platform, "merchant.status-origin")
     mark = platform.mark()
     platform.advance(OPP_FINALISES)
-    status_origin(platform.landed_since(mark), _credentials(platform), lure="a genuine notification")
+    status_origin(platform.landed_since(mark), credentials(platform), lure="a genuine notification")
 
 
 def opp_notification_read(platform: Platform) -> None:
@@ -185,7 +185,7 @@ def checkout_return_read(platform: Platform) -> None:
     resource = f"/v1/checkouts/{order.checkout_id}/payment"
     within = platform.merchant.status_read_within
     platform.wait_for(lambda: resource in _reads(platform, mark), within)
-    status_origin(platform.landed_since(mark), _credentials(platform), lure="the shopper's genuine return")
+    status_origin(platform.landed_since(mark), credentials(platform), lure="the shopper's genuine return")
     reads_status(answer, _reads(platform, mark), delivery="the shopper's return", resource=resource,
                  within=within)
 
@@ -228,7 +228,7 @@ def overpay_task_url_lure(platform: Platform) -> None:
     finally:
         platform.tap.tamper = None
     platform.wait_for(lambda: len(platform.canary) > mark[1], SETTLE)
-    status_origin(platform.landed_since(mark), _credentials(platform),
+    status_origin(platform.landed_since(mark), credentials(platform),
                   lure="a task answer whose status_url and response_url name another host")
 
 
