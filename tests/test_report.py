@@ -12,10 +12,10 @@ import pytest
 from asyncpay.http.redaction import Redactor
 from asyncpay.reporting.report import rule_verdicts, write_reports
 from asyncpay.rules import RULES
+from asyncpay.verdicts import CheckRecord
 
 #: The rules of a gateway run (the merchant rules are judged only when a shop is the target).
 GATEWAY_RULES = {rule_id for rule_id, rule in RULES.items() if rule.gateway != "merchant"}
-from asyncpay.verdicts import CheckRecord
 
 SECRET = "sk-report-Zq81mX0pLw27"
 NOW = 1_790_000_000.0

@@ -15,16 +15,17 @@ from asyncpay.checks import check
 from asyncpay.errors import ContractViolation
 
 
-class Request(Protocol):
-    """A request as a server saw it: method, URL (or path), lower-case headers, body bytes."""
+class OffOrigin(Protocol):
+    """A request another host received: method, full URL, lower-case headers, body bytes."""
 
-    method: str
-    headers: Mapping[str, str]
-    body: bytes
-
-
-class OffOrigin(Request, Protocol):
-    url: str
+    @property
+    def method(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def body(self) -> bytes: ...
 
 
 def credentials_in(request: OffOrigin, secrets: Mapping[str, str]) -> list[str]:

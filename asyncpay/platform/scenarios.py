@@ -86,7 +86,7 @@ def _with_query(url: str, **params: str) -> str:
     return str(httpx.URL(url).copy_merge_params(params))
 
 
-def _lured(platform: Platform, sent: Callable[[str], None], resource_path: str, what: str) -> None:
+def _lured(platform: Platform, sent: Callable[[str], object], resource_path: str, what: str) -> None:
     """Send every lure through ``sent``, then judge what the canary got for each."""
     marks: list[tuple[str, int]] = []
     for name, lure in lures(_canary_host(platform), resource_path):

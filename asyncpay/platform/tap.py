@@ -117,11 +117,11 @@ class _TapMiddleware:
         override = self.tap.override
         planted = override(entry) if override is not None else None
         if planted is not None:
-            status, headers, document = planted
+            status, extra, document = planted
             entry.status = status
             answer = json.dumps(document).encode()
             raw = [(b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode()),
-                   *((k.lower().encode(), v.encode()) for k, v in headers.items())]
+                   *((k.lower().encode(), v.encode()) for k, v in extra.items())]
             await send({"type": "http.response.start", "status": status, "headers": raw})
             await send({"type": "http.response.body", "body": answer, "more_body": False})
             return
