@@ -220,6 +220,10 @@ _ALL = [
          "A repeated request (after a timeout, a 5xx or a 429) carries the same RequestID as the "
          "first, which makes it idempotent for 24 hours; a new RequestID makes it a new request.",
          OVERPAY_REQUESTS),
+    Rule("merchant.checkout-expired", "merchant",
+         "A checkout id expires when a payment has been finalized successfully by user, but not later "
+         "than 30 minutes: the shop takes the outcome from the status read, so a shopper who comes "
+         "back after the checkout expired without paying has not paid.", OPP_COPYANDPAY),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _ALL}

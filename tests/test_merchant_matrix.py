@@ -34,6 +34,7 @@ NAIVE_RULES = {
     "fulfil-every-delivery": "merchant.fulfils-once",
     "ignore-429": "merchant.honours-throttle",
     "new-requestid-on-retry": "merchant.same-request-id",
+    "paid-on-return": "merchant.checkout-expired",
 }
 
 

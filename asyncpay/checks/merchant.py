@@ -147,5 +147,23 @@ def same_request_id(request_ids: Sequence[str | None], *, request: str) -> None:
             hint="make the RequestID once per logical request, before the first attempt, and reuse it")
 
 
-__all__ = ["credentials_in", "fulfils_once", "honours_throttle", "reads_status", "refuses_forged",
+@check("merchant.checkout-expired")
+def checkout_outcome(state: str | None, paid: Sequence[str], *, expired: bool) -> None:
+    """The order's ``state`` after the shopper's return: paid when the shopper paid the live
+    checkout (``expired`` False), not paid when the checkout had expired unpaid (``paid``: the
+    words the shop's order endpoint uses for paid)."""
+    if expired and state in paid:
+        raise ContractViolation(
+            "merchant.checkout-expired", "the shop marked an order paid whose checkout expired unpaid",
+            expected=f"an order state other than {list(paid)}", received=f"order state {state!r}",
+            hint="take the outcome from the status read (result.code), not from the shopper's return; "
+                 "200.300.404 means no payment session")
+    if not expired and state not in paid:
+        raise ContractViolation(
+            "merchant.checkout-expired", "the shop did not mark a paid checkout's order paid",
+            expected=f"order state in {list(paid)}", received=f"order state {state!r}",
+            hint="read GET {server}{resourcePath}?entityId=… after the shopper's return and take its result")
+
+
+__all__ = ["checkout_outcome", "credentials_in", "fulfils_once", "honours_throttle", "reads_status", "refuses_forged",
            "same_request_id", "status_origin"]

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from asyncpay.checks.merchant import (
+    checkout_outcome,
     fulfils_once,
     honours_throttle,
     reads_status,
@@ -188,6 +189,37 @@ def checkout_return_read(platform: Platform) -> None:
     status_origin(platform.landed_since(mark), credentials(platform), lure="the shopper's genuine return")
     reads_status(answer, _reads(platform, mark), delivery="the shopper's return", resource=resource,
                  within=within)
+
+
+def _order_endpoint(platform: Platform, rule: str) -> tuple[str, ...]:
+    if platform.merchant.order is None:
+        raise NotVerified(rule, "the profile has no [merchant.order]: the order's state cannot be seen")
+    return platform.merchant.order.paid
+
+
+def checkout_paid_in_time(platform: Platform) -> None:
+    """The shopper pays the live checkout and comes back: the order is paid."""
+    paid = _order_endpoint(platform, "merchant.checkout-expired")
+    order, location = _paid_checkout(platform, "merchant.checkout-expired")
+    platform.send("GET", location)
+    checkout_outcome(platform.order_state(order.order_id), paid, expired=False)
+
+
+def checkout_return_after_lifetime(platform: Platform) -> None:
+    """The shopper comes back (a stale tab) after the checkout's 30 minutes without having paid:
+    the platform answers the status read with 200.300.404, and the order is not paid."""
+    paid = _order_endpoint(platform, "merchant.checkout-expired")
+    _needs(platform, "merchant.checkout-expired", "checkout")
+    mark = platform.mark()
+    order = platform.start_payment("checkout")
+    prepared = [s for s in platform.sent_by_shop("POST", "/v1/checkouts", mark) if s.path == "/v1/checkouts"]
+    result_url = prepared[-1].form().get("shopperResultUrl") if prepared else None
+    if not result_url or not order.checkout_id:
+        raise NotVerified("merchant.checkout-expired", "the shop's checkout carried no shopperResultUrl")
+    platform.advance(platform.mock_config.checkout_lifetime + 60)
+    resource = f"/v1/checkouts/{order.checkout_id}/payment"
+    platform.send("GET", _with_query(result_url, id=order.checkout_id, resourcePath=resource))
+    checkout_outcome(platform.order_state(order.order_id), paid, expired=True)
 
 
 # --- Overpay -----------------------------------------------------------------------------
@@ -363,4 +395,5 @@ SCENARIOS: dict[str, list[Callable[[Platform], None]]] = {
     "merchant.fulfils-once": [opp_repeated_notification, overpay_repeated_webhook],
     "merchant.honours-throttle": [overpay_throttled_post],
     "merchant.same-request-id": [overpay_post_after_5xx],
+    "merchant.checkout-expired": [checkout_paid_in_time, checkout_return_after_lifetime],
 }

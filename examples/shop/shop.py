@@ -45,6 +45,7 @@ NAIVE = {
     "base-plus-resourcepath": "OPP: status URL built from the base URL and the raw resourcePath (pretix-oppwa's bug)",
     "follow-any-status-url": "Overpay: follows status_url wherever it points, with the shop's credentials",
     "no-status-read": "OPP: marks the order from the notification alone, never reads the status",
+    "paid-on-return": "COPYandPAY: the shopper's return means paid; the status read is only logged",
     "no-webhook-auth": "Overpay: accepts a webhook without checking Basic or Content-Signature",
     "fulfil-every-delivery": "captures on every successful delivery, repeats included",
     "ignore-429": "repeats a throttled request at once, ignoring Retry-After",
@@ -245,7 +246,8 @@ def create_app(settings: Settings) -> Starlette:
         resource_path = request.query_params.get("resourcePath", "")
         notified_id = request.query_params.get("id", "")
         order_id = by_gateway_id.get(notified_id)
-        if naive("no-status-read"):
+        returned = request.url.path == "/opp/return"
+        if naive("no-status-read") and not returned:
             order = orders.get(order_id or "")
             if order is not None and order.state == "pending":
                 order.state = "paid"
@@ -261,7 +263,9 @@ def create_app(settings: Settings) -> Starlette:
         order_id = order_id or by_gateway_id.get(str(payment.get("ndc"))) \
             or by_gateway_id.get(str(payment.get("id"))) or payment.get("merchantTransactionId")
         order = orders.get(str(order_id))
-        if order is not None and answer.status_code == 200:
+        if order is not None and returned and naive("paid-on-return"):
+            order.state = "paid"
+        elif order is not None and answer.status_code == 200:
             await opp_outcome(order, payment)
         return JSONResponse({"ok": True, "state": order.state if order else None})
 
