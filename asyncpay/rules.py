@@ -220,6 +220,10 @@ _ALL = [
          "A repeated request (after a timeout, a 5xx or a 429) carries the same RequestID as the "
          "first, which makes it idempotent for 24 hours; a new RequestID makes it a new request.",
          OVERPAY_REQUESTS),
+    Rule("merchant.result-retention", "merchant",
+         "A result with HTTP 200 stays available for 24 hours from the creation of the task; after "
+         "that every request gets 404 unknown: the shop does not depend on it, so a webhook that "
+         "arrives later (retries go on for about 36 hours) still settles the order.", OVERPAY_ASYNC),
     Rule("merchant.checkout-expired", "merchant",
          "A checkout id expires when a payment has been finalized successfully by user, but not later "
          "than 30 minutes: the shop takes the outcome from the status read, so a shopper who comes "

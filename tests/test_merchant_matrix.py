@@ -35,6 +35,7 @@ NAIVE_RULES = {
     "ignore-429": "merchant.honours-throttle",
     "new-requestid-on-retry": "merchant.same-request-id",
     "paid-on-return": "merchant.checkout-expired",
+    "result-url-on-webhook": "merchant.result-retention",
 }
 
 

@@ -147,6 +147,19 @@ def same_request_id(request_ids: Sequence[str | None], *, request: str) -> None:
             hint="make the RequestID once per logical request, before the first attempt, and reuse it")
 
 
+@check("merchant.result-retention")
+def settled_after_retention(answer: int | None, state: str | None, paid: Sequence[str]) -> None:
+    """A genuine webhook delivered after the task's result expired was answered 2xx (``answer``)
+    and settled the order (``state`` among ``paid``)."""
+    if answer is None or not 200 <= answer < 300 or state not in paid:
+        raise ContractViolation(
+            "merchant.result-retention", "a webhook after the result's 24 h retention did not settle the order",
+            expected=f"HTTP 2xx and order state in {list(paid)}",
+            received={"answer": answer, "order state": state},
+            hint="take the outcome from the authenticated webhook, or read GET /transactions/{uid} "
+                 "(kept); a task's status_url and response_url answer 404 after 24 hours")
+
+
 @check("merchant.checkout-expired")
 def checkout_outcome(state: str | None, paid: Sequence[str], *, expired: bool) -> None:
     """The order's ``state`` after the shopper's return: paid when the shopper paid the live
@@ -165,5 +178,5 @@ def checkout_outcome(state: str | None, paid: Sequence[str], *, expired: bool) -
             hint="read GET {server}{resourcePath}?entityId=… after the shopper's return and take its result")
 
 
-__all__ = ["checkout_outcome", "credentials_in", "fulfils_once", "honours_throttle", "reads_status", "refuses_forged",
+__all__ = ["checkout_outcome", "settled_after_retention", "credentials_in", "fulfils_once", "honours_throttle", "reads_status", "refuses_forged",
            "same_request_id", "status_origin"]

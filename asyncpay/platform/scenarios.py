@@ -28,6 +28,7 @@ from asyncpay.checks.merchant import (
     reads_status,
     refuses_forged,
     same_request_id,
+    settled_after_retention,
     status_origin,
 )
 from asyncpay.errors import HarnessError, NotVerified
@@ -42,6 +43,8 @@ OPP_FINALISES = 6.0
 #: How long a shop may take after its answer to send a request off its own bat (seconds): a leak
 #: or a status read from a background task still lands inside this.
 SETTLE = 1.0
+#: Where the platform's held-back webhooks go: a closed loopback port (refused at once).
+UNREACHABLE = "http://127.0.0.1:1/webhook"
 #: The Retry-After the platform sends with a planted 429 (seconds).
 RETRY_AFTER = 1
 #: What the platform's forged Overpay webhooks carry instead of the shop's credentials.
@@ -310,14 +313,8 @@ def overpay_repeated_webhook(platform: Platform) -> None:
     if not target or not tracking_id:
         raise NotVerified("merchant.fulfils-once", "the shop's task carried no notification_url or tracking_id")
     platform.advance(OVERPAY_COMPLETES)
-    config = platform.mock_config
-    basic = basic_authorization(config.shop_id, config.secret_key)
-    found = platform.http.get(f"{platform.origin}/v2/transactions/tracking_id/{tracking_id}",
-                              headers={"Authorization": basic}).json().get("transactions") or []
-    transaction = next((t for t in found if t.get("type") == task.path.rsplit("/", 1)[-1].rstrip("s")), None)
-    if transaction is None:
-        raise HarnessError(f"the platform has no transaction under tracking_id {tracking_id!r}: {found}")
-    headers = {"Content-Type": "application/json", "Authorization": basic}
+    transaction = _transaction(platform, str(tracking_id), task.path.rsplit("/", 1)[-1].rstrip("s"))
+    headers = {"Content-Type": "application/json", "Authorization": _basic(platform)}
     genuine = json.dumps({"transaction": transaction}).encode()
     states = [platform.order_state(order.order_id)]
     answers = _at_once(lambda: platform.send("POST", target, content=genuine, headers=headers).status_code, 2)
@@ -333,6 +330,51 @@ def overpay_repeated_webhook(platform: Platform) -> None:
                   and _request_of(s).get("parent_uid") == transaction.get("uid")]
     fulfils_once(follow_ups, answers, states,
                  deliveries="the same webhook three times and a failed attempt's webhook after it")
+
+
+def overpay_webhook_after_retention(platform: Platform) -> None:
+    """The genuine webhook reaches the shop only after the task's 24 h retention (its earlier
+    attempts went nowhere): it still settles the order."""
+    paid = _order_endpoint(platform, "merchant.result-retention")
+    _needs(platform, "merchant.result-retention", "overpay")
+    held: dict[str, Any] = {}
+
+    def hold_back(seen: Seen) -> bytes | None:
+        # The task's webhook goes to a closed port: as if every attempt within the retention failed.
+        body = seen.json()
+        if held or seen.method != "POST" or not seen.path.startswith("/async/transactions/") \
+                or not isinstance(body, dict) or not isinstance(body.get("request"), dict):
+            return None
+        held.update(body["request"])
+        return json.dumps({"request": {**body["request"], "notification_url": UNREACHABLE}}).encode()
+
+    platform.tap.rewrite = hold_back
+    try:
+        order = platform.start_payment("overpay")
+    finally:
+        platform.tap.rewrite = None
+    target, tracking_id = held.get("notification_url"), held.get("tracking_id")
+    if not target or not tracking_id:
+        raise NotVerified("merchant.result-retention", "the shop's task carried no notification_url or tracking_id")
+    platform.advance(platform.mock_config.retention + 3600)
+    transaction = _transaction(platform, str(tracking_id), "authorization")
+    answer = platform.send("POST", str(target), content=json.dumps({"transaction": transaction}).encode(),
+                           headers={"Content-Type": "application/json", "Authorization": _basic(platform)})
+    settled_after_retention(answer.status_code, platform.order_state(order.order_id), paid)
+
+
+def _basic(platform: Platform) -> str:
+    return basic_authorization(platform.mock_config.shop_id, platform.mock_config.secret_key)
+
+
+def _transaction(platform: Platform, tracking_id: str, kind: str) -> dict[str, Any]:
+    """The platform's own record of the shop's transaction (the tracking_id query)."""
+    found = platform.http.get(f"{platform.origin}/v2/transactions/tracking_id/{tracking_id}",
+                              headers={"Authorization": _basic(platform)}).json().get("transactions") or []
+    transaction = next((t for t in found if t.get("type") == kind), None)
+    if transaction is None:
+        raise HarnessError(f"the platform has no {kind} under tracking_id {tracking_id!r}: {found}")
+    return dict(transaction)
 
 
 def _planted_first(platform: Platform, status: int, headers: dict[str, str]) -> Callable[[Seen], Any]:
@@ -395,5 +437,6 @@ SCENARIOS: dict[str, list[Callable[[Platform], None]]] = {
     "merchant.fulfils-once": [opp_repeated_notification, overpay_repeated_webhook],
     "merchant.honours-throttle": [overpay_throttled_post],
     "merchant.same-request-id": [overpay_post_after_5xx],
+    "merchant.result-retention": [overpay_webhook_after_retention],
     "merchant.checkout-expired": [checkout_paid_in_time, checkout_return_after_lifetime],
 }

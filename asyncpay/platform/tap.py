@@ -67,6 +67,8 @@ class Tap:
     seen: list[Seen] = field(default_factory=list)
     tamper: Tamper | None = None
     override: Override | None = None
+    #: Rewrites a request's body before the platform serves it: the request → new body, or None.
+    rewrite: Callable[["Seen"], bytes | None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, entry: Seen) -> None:
@@ -105,6 +107,9 @@ class _TapMiddleware:
                      {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
                      body, time.monotonic())
         self.tap.add(entry)
+        rewrite = self.tap.rewrite
+        if rewrite is not None:
+            body = rewrite(entry) or body
         delivered = False
 
         async def replay() -> Message:

@@ -45,6 +45,7 @@ NAIVE = {
     "base-plus-resourcepath": "OPP: status URL built from the base URL and the raw resourcePath (pretix-oppwa's bug)",
     "follow-any-status-url": "Overpay: follows status_url wherever it points, with the shop's credentials",
     "no-status-read": "OPP: marks the order from the notification alone, never reads the status",
+    "result-url-on-webhook": "Overpay: a webhook is only a ping; the outcome is re-read from the task's response_url",
     "paid-on-return": "COPYandPAY: the shopper's return means paid; the status read is only logged",
     "no-webhook-auth": "Overpay: accepts a webhook without checking Basic or Content-Signature",
     "fulfil-every-delivery": "captures on every successful delivery, repeats included",
@@ -70,6 +71,7 @@ class Order:
     state: str = "pending"
     gateway_id: str | None = None  # Overpay uid, OPP payment id, or the checkout id
     captured: bool = False
+    result_url: str | None = None  # Overpay: the task's response_url
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -147,6 +149,8 @@ def create_app(settings: Settings) -> Starlette:
                             "exp_year": card.get("exp_year", 2035)}}})
         task = answer.json() if answer.status_code < 300 else {}
         status_url = task.get("status_url")
+        if isinstance(task.get("response_url"), str):
+            order.result_url = task["response_url"]
         if not isinstance(status_url, str):
             return
         # A task's URLs are followed only on the configured gateway; the webhook brings the rest.
@@ -181,6 +185,12 @@ def create_app(settings: Settings) -> Starlette:
             transaction = (await request.json()).get("transaction") or {}
         except ValueError:
             return JSONResponse({"message": "not JSON"}, 400)
+        order = orders.get(str(transaction.get("tracking_id")))
+        if naive("result-url-on-webhook") and order is not None and order.result_url:
+            result = await overpay("GET", order.result_url)
+            if result.status_code != 200:
+                return JSONResponse({"ok": True})  # nothing to learn: the order waits
+            transaction = result.json().get("transaction") or {}
         await overpay_outcome(transaction)
         return JSONResponse({"ok": True})
 
