@@ -178,5 +178,5 @@ def checkout_outcome(state: str | None, paid: Sequence[str], *, expired: bool) -
             hint="read GET {server}{resourcePath}?entityId=… after the shopper's return and take its result")
 
 
-__all__ = ["checkout_outcome", "settled_after_retention", "credentials_in", "fulfils_once", "honours_throttle", "reads_status", "refuses_forged",
-           "same_request_id", "status_origin"]
+__all__ = ["checkout_outcome", "credentials_in", "fulfils_once", "honours_throttle", "reads_status",
+           "refuses_forged", "same_request_id", "settled_after_retention", "status_origin"]

@@ -68,7 +68,7 @@ class Tap:
     tamper: Tamper | None = None
     override: Override | None = None
     #: Rewrites a request's body before the platform serves it: the request → new body, or None.
-    rewrite: Callable[["Seen"], bytes | None] | None = None
+    rewrite: Callable[[Seen], bytes | None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, entry: Seen) -> None:
