@@ -10,6 +10,7 @@ True
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -34,6 +35,8 @@ class Landed:
 @dataclass
 class Canary:
     landed: list[Landed] = field(default_factory=list)
+    #: Told of each request as it lands.
+    on_landed: Callable[[Landed], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: BackgroundServer | None = None
 
@@ -60,6 +63,8 @@ class Canary:
                             {k.lower(): v for k, v in request.headers.items()}, await request.body())
             with self._lock:
                 self.landed.append(landed)
+            if self.on_landed is not None:
+                self.on_landed(landed)
             # Reads as "not done yet" to both gateways' clients, so a shop that got this far goes
             # on as it would rather than fail on an odd answer.
             return JSONResponse({"result": {"code": "000.200.000", "description": "transaction pending"},

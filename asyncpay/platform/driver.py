@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from asyncpay.config.merchant import MerchantConfig, fill, pointer
 from asyncpay.errors import HarnessError
+from asyncpay.http.recording import Exchange, Recording
+from asyncpay.http.redaction import Redactor
 from asyncpay.mock import MockConfig, create_app
 from asyncpay.platform.canary import Canary, Landed
 from asyncpay.platform.shop import Shop
@@ -214,6 +216,31 @@ class Platform:
                     return found
         raise HarnessError(f"the shop sent no {field} with a POST {path_prefix}…: the platform has nowhere "
                            "to deliver to")
+
+    def record_into(self, recording: Recording | None, redactor: Redactor | None = None) -> None:
+        """From now on, every request the shop sends the platform or another host goes into
+        ``recording``, redacted (labels ``shop → platform``, ``shop → another host``); None stops."""
+        if recording is None or redactor is None:
+            self.tap.on_answered = None
+            self.canary.on_landed = None
+            return
+        offset = time.time() - time.monotonic()
+
+        def platform_side(s: Seen) -> None:
+            recording.exchange(Exchange(
+                s.method, redactor.url(f"{self.origin}{s.path}{'?' + s.query if s.query else ''}"),
+                redactor.headers(s.headers), redactor.body(s.body, s.headers.get("content-type")),
+                s.status, {}, redactor.body(s.answer, "application/json"), s.at + offset,
+                time.monotonic() - s.at, label="shop → platform"))
+
+        def elsewhere(landed: Landed) -> None:
+            recording.exchange(Exchange(
+                landed.method, redactor.url(landed.url), redactor.headers(landed.headers),
+                redactor.body(landed.body, landed.headers.get("content-type")), 200, {}, "", time.time(),
+                0.0, label="shop → another host"))
+
+        self.tap.on_answered = platform_side
+        self.canary.on_landed = elsewhere
 
     def wait_for(self, predicate: Any, within: float) -> bool:
         """Poll ``predicate()`` until true or ``within`` seconds pass (a deadline, not a sleep)."""

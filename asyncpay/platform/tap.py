@@ -69,6 +69,8 @@ class Tap:
     override: Override | None = None
     #: Rewrites a request's body before the platform serves it: the request → new body, or None.
     rewrite: Callable[[Seen], bytes | None] | None = None
+    #: Told of each request once its answer is complete.
+    on_answered: Callable[[Seen], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, entry: Seen) -> None:
@@ -83,6 +85,11 @@ class Tap:
     def __len__(self) -> int:
         with self._lock:
             return len(self.seen)
+
+    def answered(self, entry: Seen) -> None:
+        listener = self.on_answered
+        if listener is not None:
+            listener(entry)
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
         return _TapMiddleware(app, self)
@@ -129,6 +136,7 @@ class _TapMiddleware:
                    *((k.lower().encode(), v.encode()) for k, v in extra.items())]
             await send({"type": "http.response.start", "status": status, "headers": raw})
             await send({"type": "http.response.body", "body": answer, "more_body": False})
+            self.tap.answered(entry)
             return
         tamper = self.tap.tamper
         if tamper is None:
@@ -139,6 +147,7 @@ class _TapMiddleware:
                     entry.answer += message.get("body", b"")
                 await send(message)
             await self.app(scope, replay, note)
+            self.tap.answered(entry)
             return
         # Buffer the answer so the scenario's tamper can rewrite its JSON body.
         start: Message = {}
@@ -165,3 +174,4 @@ class _TapMiddleware:
                    for k, v in start.get("headers", [])]
         await send({**start, "headers": headers})
         await send({"type": "http.response.body", "body": answer, "more_body": False})
+        self.tap.answered(entry)

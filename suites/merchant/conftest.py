@@ -11,6 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from asyncpay.config.profile import Profile
+from asyncpay.http.recording import Recording
+from asyncpay.http.redaction import Redactor
 from asyncpay.platform.driver import Platform
 
 
@@ -29,3 +31,17 @@ def merchant_platform(asyncpay_profile: Profile) -> Iterator[Platform]:
                     "(try --asyncpay-profile examples/shop/shop.toml)")
     with Platform(asyncpay_profile.merchant) as platform:
         yield platform
+
+
+@pytest.fixture(autouse=True)
+def merchant_exchanges(request: pytest.FixtureRequest, recording: Recording, redactor: Redactor) -> Iterator[None]:
+    """Everything the shop sends during a merchant test goes into its recording, redacted."""
+    if "merchant_platform" not in request.fixturenames:
+        yield
+        return
+    platform: Platform = request.getfixturevalue("merchant_platform")
+    config = platform.mock_config
+    redactor.add_basic(config.shop_id, config.secret_key)
+    platform.record_into(recording, redactor)
+    yield
+    platform.record_into(None)
