@@ -220,6 +220,10 @@ _ALL = [
          "A repeated request (after a timeout, a 5xx or a 429) carries the same RequestID as the "
          "first, which makes it idempotent for 24 hours; a new RequestID makes it a new request.",
          OVERPAY_REQUESTS),
+    Rule("merchant.spaces-status-reads", "merchant",
+         "Status reads are throttled on live systems (GET /v1/payments/{id}: 2 a minute per payment, "
+         "800.120.100 when exceeded): the merchant spaces its reads, and repeated notifications of a "
+         "settled payment do not each cost one.", OPP_ASYNC),
     Rule("merchant.result-retention", "merchant",
          "A result with HTTP 200 stays available for 24 hours from the creation of the task; after "
          "that every request gets 404 unknown: the shop does not depend on it, so a webhook that "

@@ -33,6 +33,7 @@ NAIVE_RULES = {
     "no-webhook-auth": "merchant.refuses-forged",
     "fulfil-every-delivery": "merchant.fulfils-once",
     "ignore-429": "merchant.honours-throttle",
+    "reread-every-notification": "merchant.spaces-status-reads",
     "new-requestid-on-retry": "merchant.same-request-id",
     "paid-on-return": "merchant.checkout-expired",
     "result-url-on-webhook": "merchant.result-retention",

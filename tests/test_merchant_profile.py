@@ -11,6 +11,7 @@ from asyncpay.checks.merchant import (
     reads_status,
     refuses_forged,
     same_request_id,
+    spaces_status_reads,
     status_origin,
 )
 from asyncpay.config.merchant import fill
@@ -125,3 +126,16 @@ def test_polite_checks():
     for ids in (["a", "b"], [None, None]):
         with pytest.raises(ContractViolation, match="merchant.same-request-id"):
             same_request_id(ids, request="r")
+
+
+def test_status_reads_are_counted_in_any_sixty_seconds():
+    spaces_status_reads([0.0, 1.0, 61.0, 62.5], 2, resource="/v1/payments/a")
+    with pytest.raises(ContractViolation, match="merchant.spaces-status-reads"):
+        spaces_status_reads([0.0, 30.0, 59.9], 2, resource="/v1/payments/a")
+
+
+def test_status_reads_per_minute_is_a_whole_number(tmp_path):
+    merchant = load_profile(write(tmp_path, SHOP)).merchant
+    assert merchant is not None and merchant.status_reads_per_minute == 2
+    with pytest.raises(ProfileError, match="status_reads_per_minute: expected a whole number"):
+        load_profile(write(tmp_path, SHOP.replace("[merchant]", "[merchant]\nstatus_reads_per_minute = 0.5", 1)))

@@ -147,6 +147,22 @@ def same_request_id(request_ids: Sequence[str | None], *, request: str) -> None:
             hint="make the RequestID once per logical request, before the first attempt, and reuse it")
 
 
+@check("merchant.spaces-status-reads")
+def spaces_status_reads(read_times: Sequence[float], per_minute: int, *, resource: str) -> None:
+    """At most ``per_minute`` reads of ``resource`` in any 60 seconds (``read_times``: when each
+    read reached the platform, seconds, any one clock)."""
+    times = sorted(read_times)
+    for i, start in enumerate(times):
+        window = [t for t in times[i:] if t - start < 60.0]
+        if len(window) > per_minute:
+            raise ContractViolation(
+                "merchant.spaces-status-reads", f"the shop read {resource} too often",
+                expected=f"at most {per_minute} reads a minute per payment ([merchant] status_reads_per_minute)",
+                received=f"{len(window)} reads within {window[-1] - start:.1f} s",
+                hint="a settled payment does not change: acknowledge its repeated notifications without "
+                     "another read; space the reads of a pending one")
+
+
 @check("merchant.result-retention")
 def settled_after_retention(answer: int | None, state: str | None, paid: Sequence[str]) -> None:
     """A genuine webhook delivered after the task's result expired was answered 2xx (``answer``)
@@ -179,4 +195,5 @@ def checkout_outcome(state: str | None, paid: Sequence[str], *, expired: bool) -
 
 
 __all__ = ["checkout_outcome", "credentials_in", "fulfils_once", "honours_throttle", "reads_status",
-           "refuses_forged", "same_request_id", "settled_after_retention", "status_origin"]
+           "refuses_forged", "same_request_id", "settled_after_retention", "spaces_status_reads",
+           "status_origin"]

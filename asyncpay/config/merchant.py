@@ -8,6 +8,7 @@ platform against it (``suites/merchant``).
     ready_path = "/"              # any HTTP answer there means the shop is up
     start_timeout = 20            # seconds to wait for it
     status_read_within = 5        # seconds: the shop reads the status this soon after a notification
+    status_reads_per_minute = 2   # OPP status reads per payment and minute (live systems: 2)
     [merchant.env]                # what the started shop is told (templates, see PLATFORM_VALUES)
     OPP_BASE_URL = "{opp_base_url}"
     [merchant.pay.opp]            # one per method: overpay, opp, checkout
@@ -82,6 +83,8 @@ class MerchantConfig:
     ready_path: str = "/"
     start_timeout: float = 20.0
     status_read_within: float = 5.0
+    #: OPP status reads the shop may make per payment per minute (documented: 2 on live systems).
+    status_reads_per_minute: int = 2
     pay: dict[str, StartPayment] = field(default_factory=dict)
     order: OrderEndpoint | None = None
 
@@ -126,7 +129,7 @@ def parse_merchant(where: str, profile_dir: Path, data: Any) -> MerchantConfig:
     """Read the ``[merchant]`` table (``where`` names the file in errors)."""
     table = _table(where, "merchant", data)
     known = {"base_url", "command", "cwd", "env", "ready_path", "start_timeout", "status_read_within",
-             "pay", "order"}
+             "status_reads_per_minute", "pay", "order"}
     _no_unknown(where, "merchant", table, known)
     base_url = table.get("base_url")
     command = table.get("command")
@@ -150,6 +153,7 @@ def parse_merchant(where: str, profile_dir: Path, data: Any) -> MerchantConfig:
         ready_path=_path(where, "merchant", "ready_path", table.get("ready_path", "/")),
         start_timeout=_seconds(where, "start_timeout", table.get("start_timeout", 20.0)),
         status_read_within=_seconds(where, "status_read_within", table.get("status_read_within", 5.0)),
+        status_reads_per_minute=_count(where, "status_reads_per_minute", table.get("status_reads_per_minute", 2)),
     )
     pay = _table(where, "merchant.pay", table.get("pay", {}))
     for method, spec in pay.items():
@@ -254,6 +258,12 @@ def _seconds(where: str, key: str, raw: Any) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw) or raw <= 0:
         raise ProfileError(f"{where}: [merchant] {key}: expected a positive number of seconds, got {raw!r}")
     return float(raw)
+
+
+def _count(where: str, key: str, raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        raise ProfileError(f"{where}: [merchant] {key}: expected a whole number of at least 1, got {raw!r}")
+    return raw
 
 
 __all__ = ["METHODS", "MerchantConfig", "OrderEndpoint", "StartPayment", "fill", "parse_merchant", "pointer"]

@@ -29,6 +29,7 @@ from asyncpay.checks.merchant import (
     refuses_forged,
     same_request_id,
     settled_after_retention,
+    spaces_status_reads,
     status_origin,
 )
 from asyncpay.errors import HarnessError, NotVerified
@@ -146,6 +147,19 @@ def opp_repeated_notification(platform: Platform) -> None:
     states.append(platform.order_state(order.order_id))
     follow_ups = [s.describe() for s in platform.sent_by_shop("POST", f"/v1/payments/{payment_id}")]
     fulfils_once(follow_ups, answers, states, deliveries="the same OPP notification three times")
+
+
+def opp_notification_repeats_read_sparingly(platform: Platform) -> None:
+    """The settled payment's notification again, three times: the shop's reads stay within the
+    documented rate."""
+    _, payment_id, target = _pending_opp(platform, "merchant.spaces-status-reads")
+    platform.advance(OPP_FINALISES)
+    resource = f"/v1/payments/{payment_id}"
+    url = _with_query(target, id=payment_id, resourcePath=resource)
+    for _ in range(3):
+        platform.send("GET", url)
+    reads = [s.at for s in platform.tap.since(0) if s.method == "GET" and s.path == resource]
+    spaces_status_reads(reads, platform.merchant.status_reads_per_minute, resource=resource)
 
 
 # --- COPYandPAY --------------------------------------------------------------------------
@@ -437,6 +451,7 @@ SCENARIOS: dict[str, list[Callable[[Platform], None]]] = {
     "merchant.fulfils-once": [opp_repeated_notification, overpay_repeated_webhook],
     "merchant.honours-throttle": [overpay_throttled_post],
     "merchant.same-request-id": [overpay_post_after_5xx],
+    "merchant.spaces-status-reads": [opp_notification_repeats_read_sparingly],
     "merchant.result-retention": [overpay_webhook_after_retention],
     "merchant.checkout-expired": [checkout_paid_in_time, checkout_return_after_lifetime],
 }

@@ -49,6 +49,7 @@ NAIVE = {
     "paid-on-return": "COPYandPAY: the shopper's return means paid; the status read is only logged",
     "no-webhook-auth": "Overpay: accepts a webhook without checking Basic or Content-Signature",
     "fulfil-every-delivery": "captures on every successful delivery, repeats included",
+    "reread-every-notification": "OPP: reads the status on every notification, a settled payment's repeats too",
     "ignore-429": "repeats a throttled request at once, ignoring Retry-After",
     "new-requestid-on-retry": "Overpay: a new RequestID on every repeat of a POST",
 }
@@ -262,6 +263,11 @@ def create_app(settings: Settings) -> Starlette:
             if order is not None and order.state == "pending":
                 order.state = "paid"
             return JSONResponse({"ok": True})
+        known = orders.get(order_id or "")
+        if known is not None and known.state != "pending" and not naive("reread-every-notification"):
+            # A settled payment does not change: its repeats are acknowledged without another read,
+            # which the platform throttles (2 a minute per payment on live systems).
+            return JSONResponse({"ok": True, "state": known.state})
         url = status_url(resource_path)
         if url is None:
             return JSONResponse({"ok": True})
