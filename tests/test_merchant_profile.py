@@ -139,3 +139,11 @@ def test_status_reads_per_minute_is_a_whole_number(tmp_path):
     assert merchant is not None and merchant.status_reads_per_minute == 2
     with pytest.raises(ProfileError, match="status_reads_per_minute: expected a whole number"):
         load_profile(write(tmp_path, SHOP.replace("[merchant]", "[merchant]\nstatus_reads_per_minute = 0.5", 1)))
+
+
+def test_opp_webhook_path_is_a_path(tmp_path):
+    text = SHOP.replace("[merchant]", '[merchant]\nopp_webhook_path = "/opp/webhook"', 1)
+    merchant = load_profile(write(tmp_path, text)).merchant
+    assert merchant is not None and merchant.opp_webhook_path == "/opp/webhook"
+    with pytest.raises(ProfileError, match="opp_webhook_path: expected a path"):
+        load_profile(write(tmp_path, text.replace('"/opp/webhook"', '"opp/webhook"')))

@@ -104,7 +104,8 @@ def fulfils_once(follow_ups: Sequence[str], answers: Sequence[int | None], state
                  deliveries: str) -> None:
     """Repeated or out-of-order deliveries fulfilled the order once: at most one capture, refund
     or void (``follow_ups``) reached the platform, every delivery was answered 2xx (a refused
-    repeat is retried for hours), and the order kept one final state (``states``, read after each)."""
+    repeat is retried for hours), and the order kept one final state (``states``: its final state
+    read after each delivery, None while it had none)."""
     if len(follow_ups) > 1:
         raise ContractViolation(
             "merchant.fulfils-once", f"the shop fulfilled the order more than once after {deliveries}",

@@ -9,6 +9,7 @@ platform against it (``suites/merchant``).
     start_timeout = 20            # seconds to wait for it
     status_read_within = 5        # seconds: the shop reads the status this soon after a notification
     status_reads_per_minute = 2   # OPP status reads per payment and minute (live systems: 2)
+    opp_webhook_path = "/opp/webhook"  # optional: the shop takes OPP encrypted webhooks there
     [merchant.env]                # what the started shop is told (templates, see PLATFORM_VALUES)
     OPP_BASE_URL = "{opp_base_url}"
     [merchant.pay.opp]            # one per method: overpay, opp, checkout
@@ -42,7 +43,8 @@ from asyncpay.errors import ProfileError
 METHODS = ("overpay", "opp", "checkout")
 #: Values the platform hands the shop it starts (``[merchant.env]`` templates).
 PLATFORM_VALUES = ("shop_port", "shop_url", "overpay_base_url", "overpay_shop_id", "overpay_secret_key",
-                   "overpay_public_key", "opp_base_url", "opp_access_token", "opp_entity_id")
+                   "overpay_public_key", "opp_base_url", "opp_access_token", "opp_entity_id",
+                   "opp_webhook_secret")
 #: Values a payment request may carry (``[merchant.pay.*]`` templates).
 PAYMENT_VALUES = ("amount", "amount_decimal", "currency", "order_id", "card_number", "holder",
                   "exp_month", "exp_year", "cvv")
@@ -87,6 +89,9 @@ class MerchantConfig:
     status_reads_per_minute: int = 2
     pay: dict[str, StartPayment] = field(default_factory=dict)
     order: OrderEndpoint | None = None
+    #: OPP encrypted webhooks: the shop's path that receives them (set up in the OPP portal), or
+    #: None when the shop does not take them.
+    opp_webhook_path: str | None = None
 
 
 def fill(template: Any, values: dict[str, Any]) -> Any:
@@ -129,7 +134,7 @@ def parse_merchant(where: str, profile_dir: Path, data: Any) -> MerchantConfig:
     """Read the ``[merchant]`` table (``where`` names the file in errors)."""
     table = _table(where, "merchant", data)
     known = {"base_url", "command", "cwd", "env", "ready_path", "start_timeout", "status_read_within",
-             "status_reads_per_minute", "pay", "order"}
+             "status_reads_per_minute", "pay", "order", "opp_webhook_path"}
     _no_unknown(where, "merchant", table, known)
     base_url = table.get("base_url")
     command = table.get("command")
@@ -165,6 +170,8 @@ def parse_merchant(where: str, profile_dir: Path, data: Any) -> MerchantConfig:
                            f"({', '.join(METHODS)})")
     if "order" in table:
         config.order = _order(where, table["order"])
+    if "opp_webhook_path" in table:
+        config.opp_webhook_path = _path(where, "merchant", "opp_webhook_path", table["opp_webhook_path"])
     return config
 
 

@@ -121,7 +121,7 @@ class Platform:
         return {"overpay_base_url": self.origin, "opp_base_url": self.origin,
                 "overpay_shop_id": config.shop_id, "overpay_secret_key": config.secret_key,
                 "overpay_public_key": self.public_key_pem, "opp_access_token": config.token,
-                "opp_entity_id": config.entity_id}
+                "opp_entity_id": config.entity_id, "opp_webhook_secret": config.webhook_secret or ""}
 
     @property
     def secrets(self) -> list[str]:

@@ -11,6 +11,7 @@ describe what it needs).
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import uuid
@@ -36,7 +37,7 @@ from asyncpay.errors import HarnessError, NotVerified
 from asyncpay.platform.driver import Order, Platform
 from asyncpay.platform.lures import lures
 from asyncpay.platform.tap import Seen
-from asyncpay.wire.webhooks import basic_authorization
+from asyncpay.wire.webhooks import TAG_HEADER, basic_authorization, encrypt_opp_webhook
 
 #: Seconds the platform moves its clock to complete an Overpay task / finalise a pending OPP payment.
 OVERPAY_COMPLETES = 5.0
@@ -50,6 +51,8 @@ UNREACHABLE = "http://127.0.0.1:1/webhook"
 RETRY_AFTER = 1
 #: What the platform's forged Overpay webhooks carry instead of the shop's credentials.
 FORGERIES = ("no credentials", "wrong secret key", "bad Content-Signature")
+#: What the platform's forged OPP encrypted webhooks get wrong.
+ENCRYPTED_FORGERIES = ("bad authentication tag", "wrong key")
 #: Fulfilment requests that must reach the platform once per order.
 _FOLLOW_UP_PATHS = ("/transactions/captures", "/transactions/voids", "/transactions/refunds",
                     "/async/transactions/captures", "/async/transactions/voids", "/async/transactions/refunds")
@@ -131,9 +134,8 @@ def opp_notification_read(platform: Platform) -> None:
     resource = f"/v1/payments/{payment_id}"
     within = platform.merchant.status_read_within
     platform.wait_for(lambda: resource in _reads(platform, mark), within)
-    answers = [a["status"] for a in platform.deliveries() if a["url"].startswith(target)]
-    reads_status(answers[-1] if answers else None, _reads(platform, mark), delivery="an OPP notification",
-                 resource=resource, within=within)
+    answer = _answer(platform, lambda url: url.startswith(target) and payment_id in url, within)
+    reads_status(answer, _reads(platform, mark), delivery="an OPP notification", resource=resource, within=within)
 
 
 def opp_repeated_notification(platform: Platform) -> None:
@@ -141,10 +143,10 @@ def opp_repeated_notification(platform: Platform) -> None:
     order, payment_id, target = _pending_opp(platform, "merchant.fulfils-once")
     platform.advance(OPP_FINALISES)
     url = _with_query(target, id=payment_id, resourcePath=f"/v1/payments/{payment_id}")
-    states = [platform.order_state(order.order_id)]
+    states = [_final(platform, order)]
     answers = _at_once(lambda: platform.send("GET", url).status_code, 2)
     answers.append(platform.send("GET", url).status_code)
-    states.append(platform.order_state(order.order_id))
+    states.append(_final(platform, order))
     follow_ups = [s.describe() for s in platform.sent_by_shop("POST", f"/v1/payments/{payment_id}")]
     fulfils_once(follow_ups, answers, states, deliveries="the same OPP notification three times")
 
@@ -160,6 +162,58 @@ def opp_notification_repeats_read_sparingly(platform: Platform) -> None:
         platform.send("GET", url)
     reads = [s.at for s in platform.tap.since(0) if s.method == "GET" and s.path == resource]
     spaces_status_reads(reads, platform.merchant.status_reads_per_minute, resource=resource)
+
+
+def _encrypted_webhook_target(platform: Platform, rule: str) -> str:
+    path = platform.merchant.opp_webhook_path
+    if path is None:
+        raise NotVerified(rule, "the profile has no [merchant] opp_webhook_path: the shop takes no "
+                                "encrypted webhooks")
+    if not platform.mock_config.webhook_secret:
+        raise NotVerified(rule, "the platform has no webhook secret to seal encrypted webhooks with")
+    return platform.shop_url + path
+
+
+def _sealed(payment: dict[str, Any], secret_hex: str) -> tuple[bytes, dict[str, str]]:
+    body, headers = encrypt_opp_webhook({"type": "PAYMENT", "action": "UPDATED", "payload": payment}, secret_hex)
+    return body, {"Content-Type": "text/plain", **headers}
+
+
+def opp_encrypted_webhook_acknowledged(platform: Platform) -> None:
+    """A genuine encrypted webhook (the payment as the platform has it, sealed with the shop's
+    secret) is answered 2xx."""
+    target = _encrypted_webhook_target(platform, "merchant.reads-status")
+    _, payment_id, _ = _pending_opp(platform, "merchant.reads-status")
+    config = platform.mock_config
+    payment = platform.http.get(f"{platform.origin}/v1/payments/{payment_id}", params={"entityId": config.entity_id},
+                                headers={"Authorization": f"Bearer {config.token}"}).json()
+    body, headers = _sealed(payment, str(config.webhook_secret))
+    answer = platform.send("POST", target, content=body, headers=headers).status_code
+    reads_status(answer, [], delivery="a genuine encrypted webhook", resource=None,
+                 within=platform.merchant.status_read_within)
+
+
+def opp_forged_encrypted_webhook(platform: Platform, forgery: str) -> None:
+    """An encrypted webhook claiming a pending payment succeeded, sealed wrongly (``forgery``, one
+    of ENCRYPTED_FORGERIES): refused, and the order does not change."""
+    target = _encrypted_webhook_target(platform, "merchant.refuses-forged")
+    order, payment_id, _ = _pending_opp(platform, "merchant.refuses-forged")
+    sent = [s for s in platform.sent_by_shop("POST", "/v1/payments") if s.path == "/v1/payments"][-1].form()
+    claim = {"id": payment_id, "paymentType": sent.get("paymentType", "DB"), "amount": sent.get("amount"),
+             "currency": sent.get("currency"), "merchantTransactionId": sent.get("merchantTransactionId"),
+             "result": {"code": "000.000.000", "description": "Transaction succeeded"}}
+    secret = str(platform.mock_config.webhook_secret)
+    if forgery == "wrong key":
+        body, headers = _sealed(claim, os.urandom(32).hex())
+    elif forgery == "bad authentication tag":
+        body, headers = _sealed(claim, secret)
+        headers[TAG_HEADER] = bytes(b ^ 0xFF for b in bytes.fromhex(headers[TAG_HEADER])).hex().upper()
+    else:
+        raise HarnessError(f"unknown forgery {forgery!r}; known: {', '.join(ENCRYPTED_FORGERIES)}")
+    before = platform.order_state(order.order_id)
+    answer = platform.send("POST", target, content=body, headers=headers).status_code
+    refuses_forged(answer, before, platform.order_state(order.order_id),
+                   forgery=f"an encrypted webhook with a {forgery}")
 
 
 # --- COPYandPAY --------------------------------------------------------------------------
@@ -206,6 +260,15 @@ def checkout_return_read(platform: Platform) -> None:
     status_origin(platform.landed_since(mark), credentials(platform), lure="the shopper's genuine return")
     reads_status(answer, _reads(platform, mark), delivery="the shopper's return", resource=resource,
                  within=within)
+
+
+def _final(platform: Platform, order: Order) -> str | None:
+    """The order's state if it is final (paid or failed by ``[merchant.order]``), else None."""
+    endpoint = platform.merchant.order
+    state = platform.order_state(order.order_id)
+    if endpoint is None or state not in (*endpoint.paid, *endpoint.failed):
+        return None
+    return state
 
 
 def _order_endpoint(platform: Platform, rule: str) -> tuple[str, ...]:
@@ -287,10 +350,14 @@ def overpay_webhook_acknowledged(platform: Platform) -> None:
     target = str(_request_of(task).get("notification_url") or "")
     if not target:
         raise NotVerified("merchant.reads-status", "the shop's task carried no notification_url")
+    attempted = len(platform.deliveries())
     platform.advance(OVERPAY_COMPLETES)
-    answers = [a["status"] for a in platform.deliveries() if a["url"] == target]
-    reads_status(answers[-1] if answers else None, [], delivery="an Overpay webhook", resource=None,
-                 within=platform.merchant.status_read_within)
+    within = platform.merchant.status_read_within
+    platform.wait_for(lambda: any(a["url"] == target for a in platform.deliveries()[attempted:]), within)
+    # Every webhook delivered meanwhile goes to this URL (other orders' too): each must be acknowledged.
+    answers = [a["status"] for a in platform.deliveries()[attempted:] if a["url"] == target]
+    refused = [a for a in answers if a is None or not 200 <= a < 300]
+    reads_status((refused or answers or [None])[0], [], delivery="an Overpay webhook", resource=None, within=within)
 
 
 def overpay_forged_webhook(platform: Platform, forgery: str) -> None:
@@ -330,15 +397,15 @@ def overpay_repeated_webhook(platform: Platform) -> None:
     transaction = _transaction(platform, str(tracking_id), task.path.rsplit("/", 1)[-1].rstrip("s"))
     headers = {"Content-Type": "application/json", "Authorization": _basic(platform)}
     genuine = json.dumps({"transaction": transaction}).encode()
-    states = [platform.order_state(order.order_id)]
+    states = [_final(platform, order)]
     answers = _at_once(lambda: platform.send("POST", target, content=genuine, headers=headers).status_code, 2)
     answers.append(platform.send("POST", target, content=genuine, headers=headers).status_code)
-    states.append(platform.order_state(order.order_id))
+    states.append(_final(platform, order))
     failed_uid = str(uuid.uuid4())
     failed = json.dumps({"transaction": {**transaction, "uid": failed_uid, "id": failed_uid, "status": "failed",
                                          "message": "Authorization was declined"}}).encode()
     answers.append(platform.send("POST", target, content=failed, headers=headers).status_code)
-    states.append(platform.order_state(order.order_id))
+    states.append(_final(platform, order))
     follow_ups = [s.describe() for s in platform.tap.since(0)
                   if s.method == "POST" and s.path in _FOLLOW_UP_PATHS
                   and _request_of(s).get("parent_uid") == transaction.get("uid")]
@@ -433,6 +500,16 @@ def overpay_post_after_5xx(platform: Platform) -> None:
 
 # --- helpers -----------------------------------------------------------------------------
 
+def _answer(platform: Platform, names: Callable[[str], bool], within: float) -> int | None:
+    """The shop's answer to the platform's latest delivery whose URL ``names`` picks (waiting
+    ``within`` seconds for it); None when there was none or no answer."""
+    def latest() -> dict[str, Any] | None:
+        return next((a for a in reversed(platform.deliveries()) if names(a["url"])), None)
+    platform.wait_for(lambda: latest() is not None, within)
+    attempt = latest()
+    return None if attempt is None else attempt["status"]
+
+
 def _reads(platform: Platform, mark: tuple[int, int]) -> list[str]:
     return [s.path for s in platform.seen_since(mark) if s.method == "GET"]
 
@@ -446,8 +523,11 @@ def _at_once(send: Callable[[], int], copies: int) -> list[int | None]:
 SCENARIOS: dict[str, list[Callable[[Platform], None]]] = {
     "merchant.status-origin": [opp_genuine_notification, opp_notification_lures, checkout_return_lures,
                                overpay_task_url_lure],
-    "merchant.reads-status": [opp_notification_read, checkout_return_read, overpay_webhook_acknowledged],
-    "merchant.refuses-forged": [lambda p, f=f: overpay_forged_webhook(p, f) for f in FORGERIES],  # type: ignore[misc]
+    "merchant.reads-status": [opp_notification_read, checkout_return_read, overpay_webhook_acknowledged,
+                              opp_encrypted_webhook_acknowledged],
+    "merchant.refuses-forged": [
+        *(functools.partial(overpay_forged_webhook, forgery=f) for f in FORGERIES),
+        *(functools.partial(opp_forged_encrypted_webhook, forgery=f) for f in ENCRYPTED_FORGERIES)],
     "merchant.fulfils-once": [opp_repeated_notification, overpay_repeated_webhook],
     "merchant.honours-throttle": [overpay_throttled_post],
     "merchant.same-request-id": [overpay_post_after_5xx],

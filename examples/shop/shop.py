@@ -10,12 +10,13 @@ comma-separated list of the naive behaviours in ``NAIVE``.
 Environment: ``SHOP_PORT``, ``SHOP_PUBLIC_URL`` (where the platforms reach the shop),
 ``OVERPAY_BASE_URL``, ``OVERPAY_SHOP_ID``, ``OVERPAY_SECRET_KEY``, ``OVERPAY_PUBLIC_KEY``
 (optional PEM, for ``Content-Signature``), ``OPP_BASE_URL``, ``OPP_ACCESS_TOKEN``,
-``OPP_ENTITY_ID``.
+``OPP_ENTITY_ID``, ``OPP_WEBHOOK_SECRET`` (optional: 64 hex characters, for encrypted webhooks).
 
 Routes: ``POST /pay/overpay|/pay/opp|/pay/checkout`` (JSON ``{"amount": minor units,
 "currency", "card": {"number", "holder", "exp_month", "exp_year", "cvv"}}`` → 201
 ``{"order_id", "state", "checkout_id"?}``), ``POST /overpay/webhook``, ``GET /opp/notify``,
-``GET /opp/return``, ``GET /orders/{order_id}`` → ``{"state": "pending"|"paid"|"failed"}``.
+``GET /opp/return``, ``POST /opp/webhook`` (encrypted), ``GET /orders/{order_id}`` →
+``{"state": "pending"|"paid"|"failed"}``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import base64
 import binascii
 import contextlib
 import hmac
+import json
 import os
 import re
 import uuid
@@ -47,7 +49,7 @@ NAIVE = {
     "no-status-read": "OPP: marks the order from the notification alone, never reads the status",
     "result-url-on-webhook": "Overpay: a webhook is only a ping; the outcome is re-read from the task's response_url",
     "paid-on-return": "COPYandPAY: the shopper's return means paid; the status read is only logged",
-    "no-webhook-auth": "Overpay: accepts a webhook without checking Basic or Content-Signature",
+    "no-webhook-auth": "acknowledges a webhook without checking it (Basic, Content-Signature, the AES-GCM tag)",
     "fulfil-every-delivery": "captures on every successful delivery, repeats included",
     "reread-every-notification": "OPP: reads the status on every notification, a settled payment's repeats too",
     "ignore-429": "repeats a throttled request at once, ignoring Retry-After",
@@ -87,6 +89,7 @@ class Settings:
         self.opp_url = env.get("OPP_BASE_URL", "").rstrip("/")
         self.token = env.get("OPP_ACCESS_TOKEN", "")
         self.entity_id = env.get("OPP_ENTITY_ID", "")
+        self.webhook_secret = env.get("OPP_WEBHOOK_SECRET", "")
         self.naive = {n.strip() for n in env.get("SHOP_NAIVE", "").split(",") if n.strip()}
         unknown = self.naive - set(NAIVE)
         if unknown:
@@ -285,6 +288,21 @@ def create_app(settings: Settings) -> Starlette:
             await opp_outcome(order, payment)
         return JSONResponse({"ok": True, "state": order.state if order else None})
 
+    async def opp_webhook(request: Request) -> Response:
+        """An encrypted webhook: acted on only when it decrypts under the shop's secret."""
+        body = await request.body()
+        payload = decrypt(body, request.headers, settings.webhook_secret)
+        if payload is None:
+            if naive("no-webhook-auth"):
+                return JSONResponse({"ok": True})  # "acknowledge everything, or it comes back"
+            return JSONResponse({"message": "cannot decrypt"}, 401)
+        payment = payload.get("payload") or {}
+        order = orders.get(by_gateway_id.get(str(payment.get("id")), "")) \
+            or orders.get(str(payment.get("merchantTransactionId")))
+        if order is not None and payload.get("type") == "PAYMENT" and payment.get("paymentType") in ("PA", "DB"):
+            await opp_outcome(order, payment)
+        return JSONResponse({"ok": True})
+
     # --- the shop's own routes ---------------------------------------------------------------
 
     async def pay(request: Request) -> Response:
@@ -322,6 +340,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/overpay/webhook", overpay_webhook, methods=["POST"]),
         Route("/opp/notify", opp_status, methods=["GET"]),
         Route("/opp/return", opp_status, methods=["GET"]),
+        Route("/opp/webhook", opp_webhook, methods=["POST"]),
         Route("/orders/{order_id}", order, methods=["GET"]),
     ], lifespan=lifespan)
 
@@ -331,6 +350,23 @@ def retry_after(response: httpx.Response) -> float:
         return min(max(float(response.headers.get("retry-after", "1")), 0.0), RETRY_AFTER_CAP)
     except ValueError:
         return 1.0
+
+
+def decrypt(body: bytes, headers: Any, secret_hex: str) -> dict[str, Any] | None:
+    """An OPP encrypted webhook's plaintext (AES-256-GCM, IV and tag in headers), or None."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    try:
+        text = body.decode().strip()
+        if text.startswith("{"):
+            text = json.loads(text)["encryptedBody"]
+        sealed = bytes.fromhex(text) + bytes.fromhex(headers.get("x-authentication-tag", ""))
+        plain = AESGCM(bytes.fromhex(secret_hex)).decrypt(bytes.fromhex(headers.get("x-initialization-vector", "")),
+                                                          sealed, None)
+        payload = json.loads(plain)
+    except (InvalidTag, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return None
+    return payload if isinstance(payload, dict) else None
 
 
 def verify_signature(body: bytes, signature: str, public_key_pem: str) -> bool:

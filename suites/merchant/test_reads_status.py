@@ -18,3 +18,7 @@ def test_shopper_return_reads_the_checkout_status(merchant_platform):
 
 def test_genuine_webhook_is_acknowledged(merchant_platform):
     scenarios.overpay_webhook_acknowledged(merchant_platform)
+
+
+def test_genuine_encrypted_webhook_is_acknowledged(merchant_platform):
+    scenarios.opp_encrypted_webhook_acknowledged(merchant_platform)
