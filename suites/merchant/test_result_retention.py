@@ -4,8 +4,7 @@ import pytest
 
 from asyncpay.platform import scenarios
 
-pytestmark = pytest.mark.rule("merchant.result-retention")
 
-
+@pytest.mark.rule("merchant.result-retention")
 def test_webhook_after_the_retention_still_settles_the_order(merchant_platform):
     scenarios.overpay_webhook_after_retention(merchant_platform)
