@@ -147,3 +147,10 @@ def test_opp_webhook_path_is_a_path(tmp_path):
     assert merchant is not None and merchant.opp_webhook_path == "/opp/webhook"
     with pytest.raises(ProfileError, match="opp_webhook_path: expected a path"):
         load_profile(write(tmp_path, text.replace('"/opp/webhook"', '"opp/webhook"')))
+
+
+def test_checkout_may_name_the_shoppers_way_back(tmp_path):
+    text = SHOP.replace("[merchant.pay.opp]", "[merchant.pay.checkout]", 1).replace(
+        'path = "/pay/opp"', 'path = "/pay/checkout"\ncheckout_id = "/checkout_id"\nshopper_result_path = "/back"')
+    merchant = load_profile(write(tmp_path, text)).merchant
+    assert merchant is not None and merchant.pay["checkout"].shopper_result_path == "/back"

@@ -61,6 +61,9 @@ class StartPayment:
     form: dict[str, str] | None = None
     order_id: str = "/order_id"
     checkout_id: str | None = None
+    #: COPYandPAY: where the shopper's form sends the shopper back (a path of the shop), for
+    #: shops that put it in the payment form rather than in the checkout request.
+    shopper_result_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,8 @@ def parse_merchant(where: str, profile_dir: Path, data: Any) -> MerchantConfig:
 def _start_payment(where: str, method: str, data: Any) -> StartPayment:
     name = f"merchant.pay.{method}"
     spec = _table(where, name, data)
-    _no_unknown(where, name, spec, {"method", "path", "json", "form", "order_id", "checkout_id"})
+    _no_unknown(where, name, spec, {"method", "path", "json", "form", "order_id", "checkout_id",
+                                    "shopper_result_path"})
     if "json" in spec and "form" in spec:
         raise ProfileError(f"{where}: [{name}]: json or form, not both")
     form = spec.get("form")
@@ -195,8 +199,11 @@ def _start_payment(where: str, method: str, data: Any) -> StartPayment:
     order_id = spec.get("order_id", "/order_id")
     if not isinstance(order_id, str):
         raise ProfileError(f"{where}: [{name}] order_id: expected a JSON pointer, got {order_id!r}")
+    result_path = spec.get("shopper_result_path")
+    if result_path is not None:
+        result_path = _path(where, name, "shopper_result_path", result_path)
     return StartPayment(http_method.upper(), _path(where, name, "path", spec.get("path")), spec.get("json"),
-                        form, order_id, checkout_id)
+                        form, order_id, checkout_id, result_path)
 
 
 def _order(where: str, data: Any) -> OrderEndpoint:

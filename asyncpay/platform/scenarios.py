@@ -226,9 +226,7 @@ def _paid_checkout(platform: Platform, rule: str) -> tuple[Order, str]:
     prepared = [s for s in platform.sent_by_shop("POST", "/v1/checkouts", mark) if s.path == "/v1/checkouts"]
     if not prepared or not order.checkout_id:
         raise HarnessError("the shop prepared no checkout at the platform (no POST /v1/checkouts)")
-    result_url = prepared[-1].form().get("shopperResultUrl")
-    if not result_url:
-        raise NotVerified(rule, "the shop's checkout carried no shopperResultUrl: the shopper cannot return")
+    result_url = _shopper_result_url(platform, prepared[-1], rule)
     # The shopper's browser posts the payment form to the platform, without the shop's token.
     paid = platform.send("POST", f"{platform.origin}/v1/checkouts/{order.checkout_id}/payment", data={
         "paymentBrand": "VISA", "card.number": "4200000000000000", "card.holder": "Jane Roe",
@@ -238,6 +236,19 @@ def _paid_checkout(platform: Platform, rule: str) -> tuple[Order, str]:
     if paid.status_code not in (302, 303) or not location:
         raise HarnessError(f"the platform did not send the shopper back: HTTP {paid.status_code}")
     return order, location
+
+
+def _shopper_result_url(platform: Platform, prepared: Seen, rule: str) -> str:
+    """Where the shopper goes back to: the checkout's shopperResultUrl, else the profile's
+    ``shopper_result_path`` (the shop's payment form carries it)."""
+    found = prepared.form().get("shopperResultUrl")
+    if found:
+        return found
+    path = platform.merchant.pay["checkout"].shopper_result_path
+    if path is None:
+        raise NotVerified(rule, "the shop's checkout carried no shopperResultUrl and [merchant.pay.checkout] "
+                                "has no shopper_result_path: the shopper cannot return")
+    return platform.shop_url + path
 
 
 def checkout_return_lures(platform: Platform) -> None:
@@ -293,9 +304,9 @@ def checkout_return_after_lifetime(platform: Platform) -> None:
     mark = platform.mark()
     order = platform.start_payment("checkout")
     prepared = [s for s in platform.sent_by_shop("POST", "/v1/checkouts", mark) if s.path == "/v1/checkouts"]
-    result_url = prepared[-1].form().get("shopperResultUrl") if prepared else None
-    if not result_url or not order.checkout_id:
-        raise NotVerified("merchant.checkout-expired", "the shop's checkout carried no shopperResultUrl")
+    if not prepared or not order.checkout_id:
+        raise HarnessError("the shop prepared no checkout at the platform (no POST /v1/checkouts)")
+    result_url = _shopper_result_url(platform, prepared[-1], "merchant.checkout-expired")
     platform.advance(platform.mock_config.checkout_lifetime + 60)
     resource = f"/v1/checkouts/{order.checkout_id}/payment"
     platform.send("GET", _with_query(result_url, id=order.checkout_id, resourcePath=resource))
