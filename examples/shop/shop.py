@@ -190,7 +190,8 @@ def create_app(settings: Settings) -> Starlette:
         except ValueError:
             return JSONResponse({"message": "not JSON"}, 400)
         order = orders.get(str(transaction.get("tracking_id")))
-        if naive("result-url-on-webhook") and order is not None and order.result_url:
+        if naive("result-url-on-webhook") and order is not None and order.result_url \
+                and same_origin(order.result_url, settings.overpay_url):
             result = await overpay("GET", order.result_url)
             if result.status_code != 200:
                 return JSONResponse({"ok": True})  # nothing to learn: the order waits
