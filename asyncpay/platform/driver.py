@@ -12,6 +12,7 @@ pay a checkout as the shopper's browser and follow the redirect back.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -30,7 +31,6 @@ from asyncpay.platform.shop import Shop
 from asyncpay.platform.tap import Seen, Tap
 from asyncpay.wire.server import BackgroundServer
 from asyncpay.wire.testdata import OPP_OUTCOMES, OVERPAY_OUTCOMES
-from asyncpay.wire.webhooks import basic_authorization
 
 #: The card a payment uses per outcome: Overpay and OPP documented test cards.
 CARDS = {
@@ -124,12 +124,6 @@ class Platform:
                 "opp_entity_id": config.entity_id, "opp_webhook_secret": config.webhook_secret or ""}
 
     @property
-    def secrets(self) -> list[str]:
-        """Every credential the shop holds for the platform: none may reach another host."""
-        config = self.mock_config
-        return [config.token, config.secret_key, basic_authorization(config.shop_id, config.secret_key)]
-
-    @property
     def shop_url(self) -> str:
         assert self.shop is not None
         return self.shop.url
@@ -204,19 +198,6 @@ class Platform:
     def sent_by_shop(self, method: str, path_prefix: str, mark: tuple[int, int] = (0, 0)) -> list[Seen]:
         return [s for s in self.tap.since(mark[0]) if s.method == method and s.path.startswith(path_prefix)]
 
-    def callback_url(self, path_prefix: str, field: str) -> str:
-        """A URL the shop gave the platform (``notificationUrl``, ``notification_url``, ...) in
-        its last request under ``path_prefix``."""
-        for seen in reversed(self.tap.since(0)):
-            if seen.method == "POST" and seen.path.startswith(path_prefix):
-                body = seen.json()
-                found = ((body.get("request") or {}).get(field) if isinstance(body, dict)
-                         else seen.form().get(field))
-                if isinstance(found, str) and found:
-                    return found
-        raise HarnessError(f"the shop sent no {field} with a POST {path_prefix}…: the platform has nowhere "
-                           "to deliver to")
-
     def record_into(self, recording: Recording | None, redactor: Redactor | None = None) -> None:
         """From now on, every request the shop sends the platform or another host goes into
         ``recording``, redacted (labels ``shop → platform``, ``shop → another host``); None stops."""
@@ -242,7 +223,7 @@ class Platform:
         self.tap.on_answered = platform_side
         self.canary.on_landed = elsewhere
 
-    def wait_for(self, predicate: Any, within: float) -> bool:
+    def wait_for(self, predicate: Callable[[], bool], within: float) -> bool:
         """Poll ``predicate()`` until true or ``within`` seconds pass (a deadline, not a sleep)."""
         deadline = time.monotonic() + within
         while True:
