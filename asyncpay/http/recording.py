@@ -11,6 +11,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+#: Label prefix of the exchanges a shop made with the platform asyncpay plays (asyncpay.platform):
+#: no gateway answered them, so the transport rules do not apply to them.
+SHOP_SIDE = "shop → "
+
 
 @dataclass
 class Exchange:

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from asyncpay.config.merchant import MerchantConfig, fill, pointer
 from asyncpay.errors import HarnessError
-from asyncpay.http.recording import Exchange, Recording
+from asyncpay.http.recording import SHOP_SIDE, Exchange, Recording
 from asyncpay.http.redaction import Redactor
 from asyncpay.mock import MockConfig, create_app
 from asyncpay.platform.canary import Canary, Landed
@@ -212,13 +212,13 @@ class Platform:
                 s.method, redactor.url(f"{self.origin}{s.path}{'?' + s.query if s.query else ''}"),
                 redactor.headers(s.headers), redactor.body(s.body, s.headers.get("content-type")),
                 s.status, {}, redactor.body(s.answer, "application/json"), s.at + offset,
-                time.monotonic() - s.at, label="shop → platform"))
+                time.monotonic() - s.at, label=SHOP_SIDE + "platform"))
 
         def elsewhere(landed: Landed) -> None:
             recording.exchange(Exchange(
                 landed.method, redactor.url(landed.url), redactor.headers(landed.headers),
                 redactor.body(landed.body, landed.headers.get("content-type")), 200, {}, "", time.time(),
-                0.0, label="shop → another host"))
+                0.0, label=SHOP_SIDE + "another host"))
 
         self.tap.on_answered = platform_side
         self.canary.on_landed = elsewhere

@@ -28,7 +28,7 @@ from asyncpay.config import options
 from asyncpay.pytest import progress_view
 from asyncpay.errors import ContractViolation, Deferred, HarnessError, NotVerified, ProfileError
 from asyncpay.config.profile import Profile, embedded_profile, load_profile
-from asyncpay.http.recording import Recording, activate
+from asyncpay.http.recording import SHOP_SIDE, Recording, activate
 from asyncpay.http.redaction import Redactor
 from asyncpay.rules import RULES
 from asyncpay.verdicts import CheckRecord, Verdict, failed_rule_of
@@ -472,7 +472,7 @@ def _record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | N
     if not rules:
         return
     rec = item.stash.get(_ITEM_RECORDING, None)
-    if rec is not None and rec.exchanges:
+    if rec is not None and any(not e.label.startswith(SHOP_SIDE) for e in rec.exchanges):
         rules = rules + [r for r in TRANSPORT_RULES if r not in rules]
     verdict = Verdict.from_outcome(exc, passed=report.passed)
     if verdict is Verdict.NOT_VERIFIED and exc is None:
