@@ -18,11 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from asyncpay.checks.merchant import credentials_in, status_origin
+from asyncpay.checks.merchant import credentials_in
 from asyncpay.config.profile import load_profile
 from asyncpay.errors import ContractViolation
 from asyncpay.platform.driver import Platform
-from asyncpay.platform.scenarios import SCENARIOS, credentials
+from asyncpay.platform.scenarios import SCENARIOS, credentials, whole_run_leaks
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = ROOT / "examples" / "shop" / "shop.toml"
@@ -80,10 +80,9 @@ def judge(naive: str, profile: Path = PROFILE) -> MerchantRow:
                     failed.setdefault(violation.rule, str(violation).splitlines()[0])
         leaked = sorted({kind for landed in platform.canary.landed
                          for kind in credentials_in(landed, credentials(platform))})
-        if leaked and "merchant.status-origin" not in failed:
-            # A leak no scenario caught in its own window (the shop sent it later): still a leak.
+        if "merchant.status-origin" not in failed:
             try:
-                status_origin(platform.canary.landed, credentials(platform), lure="the scenarios of this run")
+                whole_run_leaks(platform)
             except ContractViolation as violation:
                 failed[violation.rule] = str(violation).splitlines()[0]
     return MerchantRow(naive, failed, leaked, time.monotonic() - started)

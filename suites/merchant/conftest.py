@@ -15,12 +15,17 @@ from asyncpay.http.recording import Recording
 from asyncpay.http.redaction import Redactor
 from asyncpay.platform.driver import Platform
 
+#: Runs after every other merchant test: it looks at the whole run.
+LAST = "test_nothing_reached_another_host_during_the_run"
 
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     here = str(config.rootpath / "suites" / "merchant")
     for item in items:
         if str(item.path).startswith(here):
             item.add_marker(pytest.mark.xdist_group("merchant"))
+    items.sort(key=lambda item: getattr(item, "name", "") == LAST)  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session")

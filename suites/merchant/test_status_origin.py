@@ -24,3 +24,8 @@ def test_shopper_return_naming_another_host_sends_no_token_there(merchant_platfo
 @pytest.mark.rule("merchant.status-origin")
 def test_task_urls_on_another_host_are_not_followed_with_credentials(merchant_platform):
     scenarios.overpay_task_url_lure(merchant_platform)
+
+
+@pytest.mark.rule("merchant.status-origin")
+def test_nothing_reached_another_host_during_the_run(merchant_platform):
+    scenarios.whole_run_leaks(merchant_platform)

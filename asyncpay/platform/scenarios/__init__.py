@@ -20,7 +20,7 @@ from asyncpay.platform.scenarios.checkout import (
     checkout_return_lures,
     checkout_return_read,
 )
-from asyncpay.platform.scenarios.common import credentials
+from asyncpay.platform.scenarios.common import credentials, whole_run_leaks
 from asyncpay.platform.scenarios.opp import (
     ENCRYPTED_FORGERIES,
     opp_encrypted_webhook_acknowledged,
@@ -64,4 +64,5 @@ __all__ = ["ENCRYPTED_FORGERIES", "FORGERIES", "SCENARIOS", "checkout_paid_in_ti
            "opp_forged_encrypted_webhook", "opp_genuine_notification", "opp_notification_lures",
            "opp_notification_read", "opp_notification_repeats_read_sparingly", "opp_repeated_notification",
            "overpay_forged_webhook", "overpay_post_after_5xx", "overpay_repeated_webhook", "overpay_task_url_lure",
-           "overpay_throttled_post", "overpay_webhook_acknowledged", "overpay_webhook_after_retention"]
+           "overpay_throttled_post", "overpay_webhook_acknowledged", "overpay_webhook_after_retention",
+           "whole_run_leaks"]

@@ -101,3 +101,11 @@ def status_reads(platform: Platform, mark: tuple[int, int]) -> list[str]:
 def at_once(send: Callable[[], int], copies: int) -> list[int | None]:
     with ThreadPoolExecutor(max_workers=copies) as pool:
         return list(pool.map(lambda _: send(), range(copies)))
+
+
+def whole_run_leaks(platform: Platform) -> None:
+    """Every request another host got during the run so far: a shop may send a leak after the
+    scenario that provoked it has been judged (a stored URL followed on a later delivery)."""
+    if not len(platform.tap):
+        raise NotVerified("merchant.status-origin", "no scenario ran before this one: there is no run to look at")
+    status_origin(platform.canary.since(0), credentials(platform), lure="the merchant scenarios of this run")
