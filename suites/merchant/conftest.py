@@ -19,12 +19,14 @@ from asyncpay.platform.driver import Platform
 LAST = "test_nothing_reached_another_host_during_the_run"
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # At collection, before pytest-xdist reads the groups: one worker (one shop) for them all.
+    if str(item.path).startswith(str(item.config.rootpath / "suites" / "merchant")):
+        item.add_marker(pytest.mark.xdist_group("merchant"))
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    here = str(config.rootpath / "suites" / "merchant")
-    for item in items:
-        if str(item.path).startswith(here):
-            item.add_marker(pytest.mark.xdist_group("merchant"))
     items.sort(key=lambda item: getattr(item, "name", "") == LAST)  # stable: the rest keep their order
 
 
