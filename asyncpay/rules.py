@@ -224,6 +224,10 @@ _ALL = [
          "Status reads are throttled on live systems (GET /v1/payments/{id}: 2 a minute per payment, "
          "800.120.100 when exceeded): the merchant spaces its reads, and repeated notifications of a "
          "settled payment do not each cost one.", OPP_ASYNC),
+    Rule("merchant.one-time-result", "merchant",
+         "A result with any HTTP code other than 200 (a validation error, a failed task) is returned "
+         "once; every later request gets 404 unknown: the shop keeps what that one read told it.",
+         OVERPAY_ASYNC),
     Rule("merchant.result-retention", "merchant",
          "A result with HTTP 200 stays available for 24 hours from the creation of the task; after "
          "that every request gets 404 unknown: the shop does not depend on it, so a webhook that "

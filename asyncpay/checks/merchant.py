@@ -164,6 +164,18 @@ def spaces_status_reads(read_times: Sequence[float], per_minute: int, *, resourc
                      "another read; space the reads of a pending one")
 
 
+@check("merchant.one-time-result")
+def kept_one_time_result(state: str | None, failed: Sequence[str], result_answers: Sequence[int | None]) -> None:
+    """The shop read a task's one-time error result (``result_answers``: the platform's answers to
+    its result reads, in order) and its order ended failed (``state`` among ``failed``)."""
+    if state not in failed:
+        raise ContractViolation(
+            "merchant.one-time-result", "the shop lost a one-time error result",
+            expected=f"order state in {list(failed)} after the result was handed out",
+            received={"order state": state, "result reads answered": list(result_answers)},
+            hint="act on the first non-200 result: every later read answers 404 unknown")
+
+
 @check("merchant.result-retention")
 def settled_after_retention(answer: int | None, state: str | None, paid: Sequence[str]) -> None:
     """A genuine webhook delivered after the task's result expired was answered 2xx (``answer``)
@@ -195,6 +207,7 @@ def checkout_outcome(state: str | None, paid: Sequence[str], *, expired: bool) -
             hint="read GET {server}{resourcePath}?entityId=… after the shopper's return and take its result")
 
 
-__all__ = ["checkout_outcome", "credentials_in", "fulfils_once", "honours_throttle", "reads_status",
+__all__ = ["checkout_outcome", "credentials_in", "fulfils_once", "honours_throttle", "kept_one_time_result",
+           "reads_status",
            "refuses_forged", "same_request_id", "settled_after_retention", "spaces_status_reads",
            "status_origin"]

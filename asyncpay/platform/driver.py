@@ -11,8 +11,9 @@ pay a checkout as the shopper's browser and follow the redirect back.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -39,7 +40,11 @@ CARDS = {
     ("opp", "successful"): OPP_OUTCOMES["successful"]["card.number"],
     ("opp", "pending"): OPP_OUTCOMES["pending"]["card.number"],
     ("checkout", "successful"): OPP_OUTCOMES["checkout"]["card.number"],
+    ("overpay", "validation_error"): OVERPAY_OUTCOMES["validation_error"]["credit_card"]["number"],
 }
+#: (month, year) of the card per outcome; the others expire in 12/2035.
+EXPIRY = {("overpay", "validation_error"): (OVERPAY_OUTCOMES["validation_error"]["credit_card"]["exp_month"],
+                                            OVERPAY_OUTCOMES["validation_error"]["credit_card"]["exp_year"])}
 #: Amount of the first payment, in minor units; each further one is a cent more, so no two look
 #: like the same payment to a gateway's duplicate check (same amount and card within 30 s).
 AMOUNT = 1000
@@ -75,13 +80,15 @@ class Platform:
         self._shop_env = shop_env
         self._payments = 0
         self._server: BackgroundServer | None = None
+        self._app: Any = None
         self.shop: Shop | None = None
 
     # --- life -------------------------------------------------------------------------------
 
     def start(self) -> Platform:
         try:
-            self._server = BackgroundServer(self.tap.wrap(create_app(self.mock_config))).start()
+            self._app = create_app(self.mock_config)
+            self._server = BackgroundServer(self.tap.wrap(self._app)).start()
             self.canary.start()
             self.shop = Shop(self.merchant, self.platform_values, self._shop_env).start()
         except BaseException:
@@ -139,7 +146,8 @@ class Platform:
         self._payments += 1
         values = {"amount": amount, "amount_decimal": f"{amount / 100:.2f}", "currency": CURRENCY,
                   "order_id": f"asyncpay-{time.monotonic_ns()}", "card_number": CARDS[(method, outcome)],
-                  "holder": "Jane Roe", "exp_month": 12, "exp_year": 2035, "cvv": "123"}
+                  "holder": "Jane Roe", "cvv": "123"}
+        values["exp_month"], values["exp_year"] = EXPIRY.get((method, outcome), (12, 2035))
         url = self.shop_url + str(fill(spec.path, values))
         kwargs: dict[str, Any] = {}
         if spec.json is not None:
@@ -173,6 +181,18 @@ class Platform:
         return None if state is None else str(state)
 
     # --- the platform's side ----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def tasks_done_at_once(self) -> Iterator[None]:
+        """Overpay tasks created meanwhile are done the moment they are created (the docs say
+        nothing of how long a task takes), so the shop's first status read finds the result."""
+        config = self._app.state.mock.config
+        kept = config.processing_delay, config.processing_delay_max
+        config.processing_delay, config.processing_delay_max = 0.0, None
+        try:
+            yield
+        finally:
+            config.processing_delay, config.processing_delay_max = kept
 
     def advance(self, seconds: float) -> None:
         """Move the platform's clock on; what falls due (completions, deliveries) happens."""

@@ -36,6 +36,7 @@ NAIVE_RULES = {
     "ignore-429": "merchant.honours-throttle",
     "reread-every-notification": "merchant.spaces-status-reads",
     "new-requestid-on-retry": "merchant.same-request-id",
+    "reread-result": "merchant.one-time-result",
     "result-url-on-webhook": "merchant.result-retention",
     "paid-on-return": "merchant.checkout-expired",
 }

@@ -47,6 +47,7 @@ NAIVE = {
     "base-plus-resourcepath": "OPP: status URL built from the base URL and the raw resourcePath (pretix-oppwa's bug)",
     "follow-any-status-url": "Overpay: follows status_url wherever it points, with the shop's credentials",
     "no-status-read": "OPP: marks the order from the notification alone, never reads the status",
+    "reread-result": "Overpay: reads a task's result twice (a look, then the real read) and uses the second",
     "result-url-on-webhook": "Overpay: a webhook is only a ping; the outcome is re-read from the task's response_url",
     "paid-on-return": "COPYandPAY: the shopper's return means paid; the status read is only logged",
     "no-webhook-auth": "acknowledges a webhook without checking it (Basic, Content-Signature, the AES-GCM tag)",
@@ -161,10 +162,21 @@ def create_app(settings: Settings) -> Starlette:
         if not (same_origin(status_url, settings.overpay_url) or naive("follow-any-status-url")):
             return
         status = await overpay("GET", status_url)
-        if status.status_code == 200 and status.json().get("status") == "completed":
-            result = await overpay("GET", status.json().get("response_url", ""))
-            if result.status_code == 200:
-                await overpay_outcome(result.json().get("transaction") or {})
+        answer = json_of(status)
+        if status.status_code != 200 and "message" in answer and order.state == "pending":
+            order.state = "failed"  # the task itself failed: said once, kept here
+            return
+        result_url = answer.get("response_url")
+        if answer.get("status") != "completed" or not isinstance(result_url, str) \
+                or not same_origin(result_url, settings.overpay_url):
+            return
+        result = await overpay("GET", result_url)
+        if naive("reread-result"):
+            result = await overpay("GET", result_url)
+        if result.status_code == 200:
+            await overpay_outcome(json_of(result).get("transaction") or {})
+        elif result.status_code != 404 and order.state == "pending":
+            order.state = "failed"  # a one-time error result (validation): it is not given again
 
     async def overpay_outcome(transaction: dict[str, Any]) -> None:
         order = orders.get(str(transaction.get("tracking_id")))
@@ -344,6 +356,14 @@ def create_app(settings: Settings) -> Starlette:
         Route("/opp/webhook", opp_webhook, methods=["POST"]),
         Route("/orders/{order_id}", order, methods=["GET"]),
     ], lifespan=lifespan)
+
+
+def json_of(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def retry_after(response: httpx.Response) -> float:

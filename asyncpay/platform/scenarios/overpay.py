@@ -16,6 +16,7 @@ import httpx
 from asyncpay.checks.merchant import (
     fulfils_once,
     honours_throttle,
+    kept_one_time_result,
     reads_status,
     refuses_forged,
     same_request_id,
@@ -233,3 +234,19 @@ def overpay_post_after_5xx(platform: Platform) -> None:
     posts = platform.sent_by_shop("POST", "/async/transactions/", mark)
     same_request_id([s.headers.get("requestid") for s in posts],
                     request=f"POST {posts[0].path}" if posts else "its POST")
+
+
+def overpay_one_time_error(platform: Platform) -> None:
+    """A task whose result is a validation error (an expired card), done at once: the shop's
+    order ends failed, from the one read the platform answers."""
+    paid_states(platform, "merchant.one-time-result")  # the order endpoint is needed
+    assert platform.merchant.order is not None
+    failed = platform.merchant.order.failed
+    needs_method(platform, "merchant.one-time-result", "overpay")
+    mark = platform.mark()
+    with platform.tasks_done_at_once():
+        order = platform.start_payment("overpay", "validation_error")
+    within = platform.merchant.status_read_within
+    platform.wait_for(lambda: platform.order_state(order.order_id) in failed, within)
+    answers = [s.status for s in platform.seen_since(mark) if s.method == "GET" and "/result/" in s.path]
+    kept_one_time_result(platform.order_state(order.order_id), failed, answers)
