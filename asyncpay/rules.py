@@ -20,7 +20,7 @@ class Rule:
     ``source`` (the public URL it comes from)."""
 
     id: str
-    gateway: str  # "overpay", "opp" or "transport"
+    gateway: str  # "overpay", "opp", "transport" or "merchant"
     text: str
     source: str
 
@@ -229,6 +229,47 @@ _ALL = [
          "Only pending result codes (000.200, 800.400.5, 100.400.500) change; once a payment "
          "reads with a final result code, no later status read or notification shows another "
          "outcome for it.", OPP_RESULT_CODES),
+    # --- merchant: what the docs ask of the merchant's own shop (asyncpay plays the platform) ---
+    Rule("merchant.status-origin", "merchant",
+         "The merchant reads the status only at {its configured server}{resourcePath}?entityId=… with "
+         "its own token: the notification carries no data, so it cannot be spoofed provided the "
+         "merchant only ever calls its configured server (and follows Overpay's status_url and "
+         "response_url only on the gateway).", OPP_ASYNC),
+    Rule("merchant.reads-status", "merchant",
+         "On a notification the merchant answers it (HTTP 2xx) and reads the payment's status with "
+         "GET {server}{resourcePath}?entityId=…; an Overpay webhook is answered 200, otherwise it is "
+         "retried with growing delays.", OPP_ASYNC),
+    Rule("merchant.refuses-forged", "merchant",
+         "The merchant checks a webhook's authenticity — HTTP Basic with its shop id and secret key, "
+         "or the Content-Signature RSA signature over the raw body — and acts on no delivery that "
+         "fails it.", OVERPAY_WEBHOOKS),
+    Rule("merchant.fulfils-once", "merchant",
+         "Webhooks and notifications are delivered more than once and out of order: the merchant "
+         "fulfils an order once (no second capture, refund or void) and a failed attempt's delivery "
+         "never undoes a successful payment.", OVERPAY_WEBHOOKS),
+    Rule("merchant.honours-throttle", "merchant",
+         "On HTTP 429 the merchant backs off and retries no sooner than Retry-After says.",
+         OVERPAY_REQUESTS),
+    Rule("merchant.same-request-id", "merchant",
+         "A repeated request (after a timeout, a 5xx or a 429) carries the same RequestID as the "
+         "first, which makes it idempotent for 24 hours; a new RequestID makes it a new request.",
+         OVERPAY_REQUESTS),
+    Rule("merchant.spaces-status-reads", "merchant",
+         "Status reads are throttled on live systems (GET /v1/payments/{id}: 2 a minute per payment, "
+         "800.120.100 when exceeded): the merchant spaces its reads, and repeated notifications of a "
+         "settled payment do not each cost one.", OPP_ASYNC),
+    Rule("merchant.one-time-result", "merchant",
+         "A result with any HTTP code other than 200 (a validation error, a failed task) is returned "
+         "once; every later request gets 404 unknown: the shop keeps what that one read told it.",
+         OVERPAY_ASYNC),
+    Rule("merchant.result-retention", "merchant",
+         "A result with HTTP 200 stays available for 24 hours from the creation of the task; after "
+         "that every request gets 404 unknown: the shop does not depend on it, so a webhook that "
+         "arrives later (retries go on for about 36 hours) still settles the order.", OVERPAY_ASYNC),
+    Rule("merchant.checkout-expired", "merchant",
+         "A checkout id expires when a payment has been finalized successfully by user, but not later "
+         "than 30 minutes: the shop takes the outcome from the status read, so a shopper who comes "
+         "back after the checkout expired without paying has not paid.", OPP_COPYANDPAY),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _ALL}

@@ -9,7 +9,9 @@ from asyncpay.rules import RULES
 
 
 def test_every_rule_the_suites_check_has_a_fault_switch():
-    checked = set(RULES)
+    # The merchant rules judge a shop, not the mock: the reference shop's naive switches break
+    # them (tests/test_merchant_matrix.py).
+    checked = {rule_id for rule_id, rule in RULES.items() if rule.gateway != "merchant"}
     covered = {fault.rule for fault in FAULTS.values()}
     assert checked - covered == set(), "rules no fault switch breaks"
     assert covered <= checked, "fault switches naming no documented rule"

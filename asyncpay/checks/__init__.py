@@ -33,7 +33,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 CHECKS: dict[str, list[Callable[..., Any]]] = {}
 
 _MODULES = ("transport", "overpay", "overpay_availability", "overpay_children", "opp", "checkout", "api_version",
-            "idempotency", "timeline")
+            "idempotency", "timeline", "merchant")
 
 
 def check(rule_id: str) -> Callable[[F], F]:

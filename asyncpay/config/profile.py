@@ -35,6 +35,7 @@ from typing import Any
 
 import httpx
 
+from asyncpay.config.merchant import MerchantConfig, parse_merchant
 from asyncpay.errors import ProfileError
 from asyncpay.wire.testdata import (  # re-exported: the profile is where users look for them
     MOCK_ENTITY_ID,
@@ -131,63 +132,12 @@ class Profile:
     path: Path | None = None
     #: ``[mock] overpay_api_versions`` when the profile declares them; None: the mock's own.
     mock_api_versions: tuple[int, ...] | None = None
+    #: The merchant's shop, when asyncpay plays the platform against it (``[merchant]``).
+    merchant: MerchantConfig | None = None
 
     @property
     def embedded(self) -> bool:
         return any(t is not None and t.embedded for t in (self.overpay, self.opp))
-
-    @property
-    def secrets(self) -> list[str]:
-        return [self.secret_key]
-
-
-@dataclass
-class OppTarget:
-    base_url: str
-    entity_id: str
-    token: str
-    timing: Timing = field(default_factory=Timing)
-    outcomes: dict[str, dict[str, str]] = field(default_factory=dict)
-    webhook_secret: str | None = None
-    embedded: bool = False
-
-    @property
-    def secrets(self) -> list[str]:
-        return [s for s in (self.token, self.webhook_secret) if s]
-
-
-@dataclass
-class ReceiverConfig:
-    listen_host: str = "127.0.0.1"
-    listen_port: int = 0
-    public_url: str | None = None
-
-
-@dataclass
-class Profile:
-    name: str
-    overpay: OverpayTarget | None
-    opp: OppTarget | None
-    receiver: ReceiverConfig = field(default_factory=ReceiverConfig)
-    mock_faults: list[str] = field(default_factory=list)
-    mock_variants: list[str] = field(default_factory=list)
-    path: Path | None = None
-    #: ``[mock] overpay_api_versions`` when the profile declares them; None: the mock's own.
-    mock_api_versions: tuple[int, ...] | None = None
-
-    @property
-    def embedded(self) -> bool:
-        return any(t is not None and t.embedded for t in (self.overpay, self.opp))
-
-    def adopt_mock_settings(self, settings: Mapping[str, Any]) -> None:
-        """Take the embedded mock's effective timing (``MockConfig.effective()``, seconds), so
-        the harness is told the truth when a variant changes it (retention, throttling)."""
-        for target in (self.overpay, self.opp):
-            if target is not None and target.embedded:
-                target.timing = mock_timing(settings, target.timing)
-        # The versions the mock speaks (a v2-only mock ignores X-API-Version), unless declared.
-        if self.overpay is not None and self.overpay.embedded and self.mock_api_versions is None:
-            self.overpay.api_versions = tuple(settings.get("api_versions", MOCK_API_VERSIONS))
 
     @property
     def secrets(self) -> list[str]:
@@ -453,6 +403,7 @@ def load_profile(path: Path, faults: list[str] | None = None,
         raise ProfileError(f"{where}: cannot read: {exc}") from None
     top = _Section(where, "profile", data)
     name = top.get("name", str, path.stem)
+    merchant = parse_merchant(where, path.parent, top.get("merchant", dict)) if "merchant" in data else None
     mock = _Section(where, "mock", top.get("mock", dict, {}))
     mock_faults = list(mock.get("faults", list, [])) + list(faults or [])
     mock_variants = list(mock.get("variants", list, [])) + list(variants or [])
@@ -462,7 +413,7 @@ def load_profile(path: Path, faults: list[str] | None = None,
         # Only a [mock] table (or nothing): the embedded mock, possibly with faults.
         top.finish()
         profile = embedded_profile(mock_faults, mock_variants, mock_api_versions)
-        profile.name, profile.path = name, path
+        profile.name, profile.path, profile.merchant = name, path, merchant
         return profile
 
     overpay = None
@@ -529,4 +480,5 @@ def load_profile(path: Path, faults: list[str] | None = None,
         raise ProfileError(f"{where}: [mock] overpay_api_versions applies only to the embedded mock; "
                            "use [overpay] api_versions")
     return Profile(name=name, overpay=overpay, opp=opp,
-                   receiver=ReceiverConfig(host.strip("[]"), int(port), public_url), path=path)
+                   receiver=ReceiverConfig(host.strip("[]"), int(port), public_url), path=path,
+                   merchant=merchant)

@@ -13,6 +13,10 @@ from typing import Any
 
 from hypothesis import currently_in_test_context
 
+#: Label prefix of the exchanges a shop made with the platform asyncpay plays (asyncpay.platform):
+#: no gateway answered them, so the transport rules do not apply to them.
+SHOP_SIDE = "shop → "
+
 
 @dataclass
 class Exchange:

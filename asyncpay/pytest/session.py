@@ -203,7 +203,7 @@ def run_meta(config: pytest.Config) -> dict[str, Any]:
         "targets": {
             name: (target.base_url if not target.embedded else "embedded mock")
             for name, target in (("overpay", profile.overpay), ("opp", profile.opp)) if target
-        },
+        } | ({"merchant": profile.merchant.base_url or "shop started by command"} if profile.merchant else {}),
         "mock_faults": profile.mock_faults,
         "mock_variants": profile.mock_variants,
         "started": state.stamp.started,
