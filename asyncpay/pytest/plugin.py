@@ -40,7 +40,6 @@ _RUN_ID = pytest.StashKey[str]()
 _RECORDS = pytest.StashKey[list[CheckRecord]]()
 _STARTED = pytest.StashKey[float]()
 _ITEM_RECORDING = pytest.StashKey[Recording]()
-_EARLY = pytest.StashKey[Any]()
 _FROZEN = pytest.StashKey[bool]()
 #: set on a test item that checked a ledger entry: the entry's id, so the ledger drops it
 RESOLVES = pytest.StashKey[str]()
@@ -187,8 +186,8 @@ def pytest_configure_node(node: Any) -> None:  # xdist: one run id for all worke
 class Runtime:
     """What one pytest process runs for the suites: mock (if embedded), receiver, clients.
 
-    Each is made once, on first use; early-started test bodies (asyncpay.realtime.early) ask for them from
-    many threads at once, so making them is serialised.
+    Each is made once, on first use; overlapped test bodies (asyncpay.realtime.early) may ask for
+    them from many threads at once, so making them is serialised.
     """
 
     def __init__(self, config: pytest.Config) -> None:
@@ -284,7 +283,7 @@ class Runtime:
         return CheckoutMerchant(self.opp())
 
     def fixture(self, name: str) -> Any:
-        """A session-level fixture by name, for a test body started early."""
+        """A session-level fixture by name."""
         return self.receiver() if name == "receiver" else getattr(self, name)()
 
     @property
@@ -313,21 +312,17 @@ def asyncpay_runtime(request: pytest.FixtureRequest, pytestconfig: pytest.Config
     # about 0.7 s of CPU in a real-time run). Thawed when pytest is done (pytest_unconfigure).
     gc.freeze()
     pytestconfig.stash[_FROZEN] = True
-    if (runtime.real_time and not options.value(pytestconfig, "sequential")
-            and not hasattr(pytestconfig, "workerinput")):
+    if pytestconfig.pluginmanager.has_plugin(OVERLAP):
         # The generated cases are drawn in a child process on the other core: forked first,
         # while this process runs no thread of its own making (asyncpay.realtime.prefetch).
         from asyncpay.realtime import prefetch
-        from asyncpay.realtime.early import EarlyStarts, eligible
+        from asyncpay.realtime.early import eligible, prepare
         from asyncpay.schemas.generation import draw_batches, suite_cases
         ahead = prefetch.start(suite_cases([item for item in request.session.items if eligible(item)]),
                                draw_batches)
         if ahead is not None:
             request.addfinalizer(functools.partial(prefetch.stop, ahead))
-        # Every wait of the run at once: see asyncpay.realtime.early.
-        early = EarlyStarts(runtime.fixture, _recording_of)
-        pytestconfig.stash[_EARLY] = early
-        early.start(request.session.items)
+        prepare(request.session.items, runtime.fixture)
     try:
         yield runtime
     finally:
@@ -358,16 +353,6 @@ def recording(request: pytest.FixtureRequest) -> Recording:
     rec = _recording_of(request.node)
     activate(rec)
     return rec
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """A test whose body started early (real-time gateways): wait for it and take its outcome."""
-    early = pyfuncitem.config.stash.get(_EARLY, None)
-    if early is None or not early.started(pyfuncitem):
-        return None
-    early.join(pyfuncitem, timeout=_join_timeout(pyfuncitem.config.stash[_PROFILE]))
-    return True
 
 
 def _join_timeout(profile: Profile) -> float:
@@ -420,6 +405,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 raise pytest.UsageError(f"{item.nodeid}: unknown rule {rule_id!r}")
     if any(_is_suite_item(item) for item in items):
         _activate(config)
+        _overlap(config)
+
+
+#: The name the real-time overlap of test bodies is registered under (asyncpay.realtime.early).
+OVERLAP = "asyncpay-overlap"
+
+
+def _overlap(config: pytest.Config) -> None:
+    """Against real-time gateways only, in one process: every wait of the run at once."""
+    from asyncpay.realtime.early import OverlappedBodies, in_place
+    profile = config.stash[_PROFILE]
+    targets = [t for t in (profile.overpay, profile.opp) if t is not None]
+    real_time = bool(targets) and all(t.timing.clock != "virtual" for t in targets)
+    if (not real_time or options.value(config, "sequential") or hasattr(config, "workerinput")
+            or in_place(config) or config.pluginmanager.has_plugin(OVERLAP)):
+        return
+    config.pluginmanager.register(OverlappedBodies(timeout=_join_timeout(profile)), OVERLAP)
 
 
 class _UnjudgedReports:
