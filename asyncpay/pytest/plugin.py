@@ -107,6 +107,8 @@ def _activate(config: pytest.Config, *, check_reachable: bool = True) -> None:
         except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
     config.stash[_PROFILE] = profile
+    from asyncpay.http import replay
+    replay.use_profile(str(profile.path) if profile.path else None)  # named by failing requests' replay commands
     # At exit the interpreter's last garbage collection would walk the whole heap once more
     # (Hypothesis's example trees, thousands of recorded exchanges): about a second of a
     # real-time run, spent on a process that is ending. Frozen at exit, it is left to the OS.
