@@ -248,3 +248,16 @@ def test_sequential_option_turns_the_overlap_off(pytester, monkeypatch, gateway)
 
     result.assert_outcomes(failed=1, passed=2)
     result.stdout.fnmatch_lines(["*the last overlapped body had not started*"])
+
+
+def test_no_private_pytest_attribute_in_the_package():
+    import re
+    from pathlib import Path
+
+    private = re.compile(r"\._fixtureinfo|item\._|_pytest\.")
+    package = Path(__file__).resolve().parent.parent / "asyncpay"
+    found = [f"{path.relative_to(package.parent)}:{number}: {line.strip()}"
+             for path in sorted(package.rglob("*.py"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if private.search(line)]
+    assert found == []

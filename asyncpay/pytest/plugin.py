@@ -58,8 +58,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(*ids): the documented rules this test checks")
     config.addinivalue_line("markers", "overpay: needs an Overpay target")
     config.addinivalue_line("markers", "opp: needs an Open Payment Platform target")
-    if not config.pluginmanager.has_plugin("asyncpay-unjudged-reports"):
-        config.pluginmanager.register(_UnjudgedReports(), "asyncpay-unjudged-reports")
     timeout = options.value(config, "request_timeout")
     if timeout is not None and not timeout > 0:
         raise pytest.UsageError(f"--asyncpay-request-timeout must be greater than 0, got {timeout:g}")
@@ -424,27 +422,6 @@ def _overlap(config: pytest.Config) -> None:
             or in_place(config) or config.pluginmanager.has_plugin(OVERLAP)):
         return
     config.pluginmanager.register(OverlappedBodies(timeout=_join_timeout(profile)), OVERLAP)
-
-
-class _UnjudgedReports:
-    """Reports of checks that ended *not verified* or *deferred*, made without pytest's traceback.
-
-    pytest renders a failure's traceback (source, context lines) for every exception but its own
-    skips, about 0.2 s each; a *not verified* or *deferred* check is reported by its reason alone
-    (see pytest_runtest_makereport below), so the rendering would be thrown away.
-    """
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
-        if call.excinfo is None or not isinstance(call.excinfo.value, (NotVerified, Deferred)) \
-                or not in_use(item.config) or call.when == "collect":
-            return None
-        path, lineno, _ = item.reportinfo()
-        return pytest.TestReport(
-            item.nodeid, item.location, {name: 1 for name in item.keywords}, "skipped",
-            (str(path), (lineno or 0) + 1, str(call.excinfo.value)), call.when,
-            [(f"Captured {key} {when}", content) for when, key, content in item._report_sections],
-            call.duration, call.start, call.stop, user_properties=item.user_properties)
 
 
 @pytest.hookimpl(wrapper=True)
