@@ -22,10 +22,10 @@ A test is eligible when it is an asyncpay check (``rule`` mark) whose fixtures a
 harness's (:data:`HARNESS_FIXTURES`, none of which has a function-scoped teardown) or its
 parameters: then tearing the test down while its body runs releases nothing the body uses. A
 test with any other fixture (a user's autouse fixture, ``tmp_path``) runs in place, in order,
-with its fixtures set up before and torn down after its body. The last test of the run also runs
-in place, after every body still running has ended and been reported, so session fixtures (the
-gateways, the receiver) are torn down after the last body. On the mock's virtual clock waiting
-is free, so nothing overlaps; under pytest-xdist each worker runs its tests in order.
+with its fixtures set up before and torn down after its body. The last test of the run is torn
+down (and with it the session's fixtures: the gateways, the receiver) only after every body has
+ended and been reported. On the mock's virtual clock waiting is free, so nothing overlaps; under
+pytest-xdist each worker runs its tests in order.
 
 Usage (the plugin registers it for a real-time run)::
 
@@ -114,14 +114,15 @@ class OverlappedBodies:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
-        # The last test runs once every body has ended: its teardown ends the session's fixtures.
-        self.report_finished(wait=nextitem is None)
+        self.report_finished(wait=False)
         if item.session.shouldfail or item.session.shouldstop:
             return True  # a failure just reported reached -x / --maxfail: this test does not start
-        if nextitem is None or not eligible(item):
+        overlap = eligible(item)
+        if nextitem is not None and not overlap:
             return None  # pytest runs it in place
-        assert isinstance(item, pytest.Function)
-        self._run(item, nextitem)
+        # An overlapped test, or the last test: its teardown ends the session's fixtures, so it
+        # comes after every body has ended.
+        self._run(item, nextitem, overlap=overlap)
         return True
 
     @pytest.hookimpl(tryfirst=True)
@@ -146,33 +147,38 @@ class OverlappedBodies:
 
     # --- the protocol ----------------------------------------------------------------------
 
-    def _run(self, item: pytest.Function, nextitem: pytest.Item) -> None:
+    def _run(self, item: pytest.Item, nextitem: pytest.Item | None, *, overlap: bool) -> None:
         ihook = item.ihook
         ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
         body = None
         if self._phase(item, "setup", lambda: ihook.pytest_runtest_setup(item=item)).passed:
-            # The call phase runs in place, with every plugin's wrappers; the body it starts is
-            # reported when it has ended (report_finished). A wrapper that stops the call before
-            # the body starts (an xfail(run=False) seen there) is reported as it is.
-            self._starting = item
-            call = pytest.CallInfo.from_call(lambda: ihook.pytest_runtest_call(item=item), when="call",
-                                             reraise=_reraise(item.config))
-            self._starting = None
-            body = self._bodies.get(item.nodeid)
-            if body is None:
-                self._report(item, call)
-        if body is not None:
+            if overlap:
+                # The call phase runs in place, with every plugin's wrappers; the body it starts
+                # is reported when it has ended (report_finished). A wrapper that stops the call
+                # before the body starts is reported as it is.
+                self._starting = item
+                call = pytest.CallInfo.from_call(lambda: ihook.pytest_runtest_call(item=item), when="call",
+                                                 reraise=_reraise(item.config))
+                self._starting = None
+                body = self._bodies.get(item.nodeid)
+                if body is None:
+                    self._report(item, call)
+            else:
+                self._phase(item, "call", lambda: ihook.pytest_runtest_call(item=item))
+        if item.session.shouldfail or item.session.shouldstop:
+            nextitem = None  # as pytest does: a run about to stop tears everything down
+        if body is not None and nextitem is not None:
             teardown = pytest.CallInfo.from_call(
                 lambda: ihook.pytest_runtest_teardown(item=item, nextitem=nextitem), when="teardown",
                 reraise=_reraise(item.config))
             body.teardown = (teardown, ihook.pytest_runtest_makereport(item=item, call=teardown))
             return
-        if item.session.shouldfail or item.session.shouldstop:
-            # As pytest does: a run about to stop tears everything down, so running bodies end first.
+        if nextitem is None:
+            # Every body ends (this one last, torn down then: see _finish) before the session's fixtures.
             self.report_finished(wait=True)
-            self._phase(item, "teardown", lambda: ihook.pytest_runtest_teardown(item=item, nextitem=None))
-        else:
-            self._phase(item, "teardown", lambda: ihook.pytest_runtest_teardown(item=item, nextitem=nextitem))
+            if body is not None:
+                return
+        self._phase(item, "teardown", lambda: ihook.pytest_runtest_teardown(item=item, nextitem=nextitem))
         ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
 
     def _phase(self, item: pytest.Item, when: str, run: Callable[[], None]) -> pytest.TestReport:
@@ -223,11 +229,13 @@ class OverlappedBodies:
         if body.future.done():
             call.start, call.stop, call.duration = body.start, body.stop, body.duration  # the body's own times
         self._report(item, call)
-        assert body.teardown is not None
-        teardown, report = body.teardown
-        item.ihook.pytest_runtest_logreport(report=report)
-        if _interactive(teardown, report):
-            item.ihook.pytest_exception_interact(node=item, call=teardown, report=report)
+        if body.teardown is None:  # the run's last test: torn down now, after every other body
+            self._phase(item, "teardown", lambda: item.ihook.pytest_runtest_teardown(item=item, nextitem=None))
+        else:
+            teardown, report = body.teardown
+            item.ihook.pytest_runtest_logreport(report=report)
+            if _interactive(teardown, report):
+                item.ihook.pytest_exception_interact(node=item, call=teardown, report=report)
         item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
 
 
