@@ -286,12 +286,6 @@ class Runtime:
         """A session-level fixture by name."""
         return self.receiver() if name == "receiver" else getattr(self, name)()
 
-    @property
-    def real_time(self) -> bool:
-        """Whether every configured target lives in real time (waiting costs wall time)."""
-        targets = [t for t in (self.profile.overpay, self.profile.opp) if t is not None]
-        return bool(targets) and all(t.timing.clock != "virtual" for t in targets)
-
     def clients(self) -> list[Any]:
         return [g.client for g in (self._overpay, self._opp) if g is not None]
 
@@ -417,7 +411,7 @@ def _overlap(config: pytest.Config) -> None:
     from asyncpay.realtime.early import OverlappedBodies, in_place
     profile = config.stash[_PROFILE]
     targets = [t for t in (profile.overpay, profile.opp) if t is not None]
-    real_time = bool(targets) and all(t.timing.clock != "virtual" for t in targets)
+    real_time = bool(targets) and all(t.timing.clock != "virtual" for t in targets)  # waiting costs wall time
     if (not real_time or options.value(config, "sequential") or hasattr(config, "workerinput")
             or in_place(config) or config.pluginmanager.has_plugin(OVERLAP)):
         return
