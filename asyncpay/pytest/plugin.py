@@ -415,7 +415,8 @@ def _overlap(config: pytest.Config) -> None:
     if (not real_time or options.value(config, "sequential") or hasattr(config, "workerinput")
             or in_place(config) or config.pluginmanager.has_plugin(OVERLAP)):
         return
-    config.pluginmanager.register(OverlappedBodies(timeout=_join_timeout(profile)), OVERLAP)
+    stop_early = bool(config.getoption("maxfail", 0))  # -x, --maxfail N
+    config.pluginmanager.register(OverlappedBodies(timeout=_join_timeout(profile), stop_early=stop_early), OVERLAP)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -12,9 +12,12 @@ recording, exactly as if it had run in place. What pytest promises still holds:
 * a test that is skipped (by a mark, by a hook, by its fixtures) or deselected starts no body and
   sends nothing: only a test whose setup phase has passed starts one;
 * setup hooks and fixtures run before the body, in the main thread, as usual;
-* a failure stops new work under ``-x`` / ``--maxfail``: finished bodies are reported before each
-  next test starts, so once the limit is reached no further test is set up (bodies already
-  running end and are reported);
+* a failure stops new work under ``-x`` / ``--maxfail``: there each body starts as soon as its
+  test is set up, and finished bodies are reported before each next test starts, so once the
+  limit is reached no further test is set up (bodies already running end and are reported).
+  Without them, bodies start together once pytest has set up every test it can overlap (up to
+  one it must run in place), so that no body holds the interpreter lock while pytest sets up the
+  next tests;
 * ``--asyncpay-sequential``, ``--pdb``, ``--trace`` and ``--setup-only/-plan/-show`` run every test
   in place (the plugin does not register this class then).
 
@@ -104,8 +107,15 @@ class OverlappedBodies:
     then fails its test with a :class:`~asyncpay.errors.HarnessError`.
     """
 
-    def __init__(self, timeout: float, limit: int = 128) -> None:
+    def __init__(self, timeout: float, limit: int = 128, *, stop_early: bool = False) -> None:
         self._timeout = timeout
+        # Bodies wait until pytest has set up every test it can overlap (up to one it must run in
+        # place, or the last): a body running beside the setups would hold the interpreter lock
+        # and the last bodies would start seconds late. Under -x / --maxfail (``stop_early``)
+        # they start at once instead, so a failure is known, and stops new work, as early as it can.
+        self._go = threading.Event()
+        if stop_early:
+            self._go.set()
         self._slots = threading.BoundedSemaphore(limit)
         self._bodies: dict[str, _Body] = {}  # started and not reported yet, in start order
         self._starting: pytest.Item | None = None  # the test whose call phase is running in place
@@ -118,6 +128,8 @@ class OverlappedBodies:
         if item.session.shouldfail or item.session.shouldstop:
             return True  # a failure just reported reached -x / --maxfail: this test does not start
         overlap = eligible(item)
+        if nextitem is None or not overlap:
+            self._go.set()
         if nextitem is not None and not overlap:
             return None  # pytest runs it in place
         # An overlapped test, or the last test: its teardown ends the session's fixtures, so it
@@ -193,6 +205,7 @@ class OverlappedBodies:
         return report
 
     def _body(self, body: _Body) -> None:
+        self._go.wait()
         with self._slots:
             body.start, began = time.time(), time.perf_counter()
             try:
@@ -209,6 +222,8 @@ class OverlappedBodies:
 
     def report_finished(self, *, wait: bool) -> None:
         """Report every body that has ended (``wait``: every body, waiting for each), in start order."""
+        if wait:
+            self._go.set()
         for nodeid, body in list(self._bodies.items()):
             if wait or body.future.done():
                 self._finish(body)
