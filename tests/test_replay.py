@@ -15,7 +15,7 @@ from asyncpay.errors import ContractViolation
 from asyncpay.http import replay
 from asyncpay.http.recording import Exchange, Recording, activate
 from asyncpay.http.recording import current as current_recording
-from asyncpay.schemas.generation import GeneratedCases, check_batches, explicit_case
+from asyncpay.schemas.generation import GeneratedCases, check_batches
 from asyncpay.testing.runs import CREDENTIALS, profile_toml
 from asyncpay.tools import replay as replay_tool
 from asyncpay.wire.server import BackgroundServer

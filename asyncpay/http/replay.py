@@ -17,7 +17,8 @@ the request as sent (redacted):
   Authorization: Basic [redacted]
   Content-Type: application/json
   {"request": {"amount": -1}}
-send it again: python -m asyncpay.tools.replay --profile sandbox.toml POST https://gw.example/async/transactions/payments -H 'Content-Type: application/json' --data '{"request": {"amount": -1}}'
+send it again: python -m asyncpay.tools.replay --profile sandbox.toml POST https://gw.example/async/...
+    -H 'Content-Type: application/json' --data '{"request": {"amount": -1}}'
 """
 
 from __future__ import annotations

@@ -24,12 +24,11 @@ from typing import Any
 import pytest
 
 from asyncpay.config import options
-
-from asyncpay.pytest import progress_view
-from asyncpay.errors import ContractViolation, Deferred, HarnessError, NotVerified, ProfileError
 from asyncpay.config.profile import Profile, embedded_profile, load_profile
+from asyncpay.errors import ContractViolation, Deferred, HarnessError, NotVerified, ProfileError
 from asyncpay.http.recording import Recording, activate
 from asyncpay.http.redaction import Redactor
+from asyncpay.pytest import progress_view
 from asyncpay.rules import RULES
 from asyncpay.verdicts import CheckRecord, Verdict, failed_rule_of
 

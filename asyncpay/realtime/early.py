@@ -77,7 +77,7 @@ def prepare(items: Iterable[pytest.Item], provide: Callable[[str], Any]) -> None
     Hypothesis in another thread on CPython 3.11) and its servers started while no body runs. A
     fixture that cannot be made (no such target) raises again in the setup of each test asking for it.
     """
-    wanted = {name for item in items if eligible(item) for name in item.fixturenames}
+    wanted = {name for item in items if eligible(item) for name in getattr(item, "fixturenames", ())}
     for name in sorted(wanted & SHARED_FIXTURES):
         try:
             provide(name)

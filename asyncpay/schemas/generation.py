@@ -21,11 +21,10 @@ from schemathesis.generation import GenerationMode
 from asyncpay.http import replay
 from asyncpay.http.recording import Exchange, Recording, activate
 from asyncpay.http.recording import current as current_recording
-from asyncpay.schemas import contracts
-
 from asyncpay.realtime import prefetch
 from asyncpay.realtime.fanout import UNSETTLED, Pipeline
 from asyncpay.realtime.prefetch import DrawnCase
+from asyncpay.schemas import contracts
 
 
 def openapi_schema(gateway: Literal["overpay", "opp"]) -> Any:

@@ -87,10 +87,10 @@ def _client(profile: Any, url: str, redactor: Redactor) -> Any:
         if target is None or target.embedded or urlsplit(target.base_url)[:2] != origin:
             continue
         if name == "overpay":
-            from asyncpay.gateways.overpay.merchant import make_client
-        else:
-            from asyncpay.gateways.opp.merchant import make_client
-        return make_client(target, redactor)
+            from asyncpay.gateways.overpay.merchant import make_client as overpay_client
+            return overpay_client(target, redactor)
+        from asyncpay.gateways.opp.merchant import make_client as opp_client
+        return opp_client(target, redactor)
     raise ProfileError(f"no target of the profile is at {urlsplit(url).scheme}://{urlsplit(url).netloc}")
 
 
