@@ -42,12 +42,16 @@ def test_a_failing_real_time_case_names_its_request_and_a_replay_command():
         activate(test_recording)
         check_batches(generated, check, real_time=True)
 
-    with pytest.raises(ContractViolation) as raised:
-        contextvars.copy_context().run(run)
+    replay.use_profile("sandbox.toml")  # as the plugin does when it loads a profile
+    try:
+        with pytest.raises(ContractViolation) as raised:
+            contextvars.copy_context().run(run)
+    finally:
+        replay.use_profile(None)
 
     notes = "\n".join(raised.value.__notes__)
     assert 'POST https://gw.example/async/transactions/payments\n  Authorization: Basic [redacted]' in notes
-    assert ("send it again: python -m asyncpay.tools.replay --profile PROFILE.toml POST " + URL +
+    assert ("send it again: python -m asyncpay.tools.replay --profile sandbox.toml POST " + URL +
             " -H 'Content-Type: application/json' --data '{\"request\": {\"amount\": -1}}'") in notes
     assert len(test_recording.exchanges) >= 2, "each case's exchanges still reach the test's recording"
 
