@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from asyncpay.config import options
 from asyncpay.config.profile import Profile
 from asyncpay.http.recording import Recording, activate
 from asyncpay.http.redaction import Redactor
@@ -32,21 +31,17 @@ def asyncpay_runtime(request: pytest.FixtureRequest, pytestconfig: pytest.Config
     # about 0.7 s of CPU in a real-time run). Thawed when pytest is done (pytest_unconfigure).
     gc.freeze()
     state.frozen = True
-    if (runtime.real_time and not options.value(pytestconfig, "sequential")
-            and not hasattr(pytestconfig, "workerinput")):
+    if pytestconfig.pluginmanager.has_plugin("asyncpay-overlap"):
         # The generated cases are drawn in a child process on the other core: forked first,
         # while this process runs no thread of its own making (asyncpay.realtime.prefetch).
         from asyncpay.realtime import prefetch
-        from asyncpay.realtime.early import EarlyStarts, eligible
+        from asyncpay.realtime.early import eligible, prepare
         from asyncpay.schemas.generation import draw_batches, suite_cases
         ahead = prefetch.start(suite_cases([item for item in request.session.items if eligible(item)]),
                                draw_batches)
         if ahead is not None:
             request.addfinalizer(functools.partial(prefetch.stop, ahead))
-        # Every wait of the run at once: see asyncpay.realtime.early.
-        early = EarlyStarts(runtime.fixture, recording_of)
-        state.early = early
-        early.start(request.session.items)
+        prepare(request.session.items, runtime.fixture)
     try:
         yield runtime
     finally:

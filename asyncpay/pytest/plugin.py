@@ -49,8 +49,6 @@ def pytest_configure(config: pytest.Config) -> None:
     for role in registry.GATEWAYS:
         if role.marker:
             config.addinivalue_line("markers", role.marker)
-    if not config.pluginmanager.has_plugin("asyncpay-unjudged-reports"):
-        config.pluginmanager.register(_UnjudgedReports(), "asyncpay-unjudged-reports")
     timeout = options.value(config, "request_timeout")
     if timeout is not None and not timeout > 0:
         raise pytest.UsageError(f"--asyncpay-request-timeout must be greater than 0, got {timeout:g}")
@@ -114,16 +112,6 @@ def pytest_configure_node(node: Any) -> None:  # xdist: one run id for all worke
     node.workerinput["asyncpay_run_id"] = stamp(node.config).run_id
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """A test whose body started early (real-time gateways): wait for it and take its outcome."""
-    early = session_of(pyfuncitem.config).early if in_use(pyfuncitem.config) else None
-    if early is None or not early.started(pyfuncitem):
-        return None
-    early.join(pyfuncitem, timeout=_join_timeout(session_of(pyfuncitem.config).profile))
-    return True
-
-
 def _join_timeout(profile: Profile) -> float:
     """The longest an early body may take: every timing bound of the profile, with room to spare."""
     bounds = [t.timing for t in (profile.overpay, profile.opp) if t is not None]
@@ -140,27 +128,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 raise pytest.UsageError(f"{item.nodeid}: unknown rule {rule_id!r}")
     if any(_is_suite_item(item) for item in items):
         activate(config)
+        _overlap(config)
 
 
-class _UnjudgedReports:
-    """Reports of checks that ended *not verified* or *deferred*, made without pytest's traceback.
+#: The name the real-time overlap of test bodies is registered under (asyncpay.realtime.early).
+OVERLAP = "asyncpay-overlap"
 
-    pytest renders a failure's traceback (source, context lines) for every exception but its own
-    skips, about 0.2 s each; a *not verified* or *deferred* check is reported by its reason alone
-    (see pytest_runtest_makereport below), so the rendering would be thrown away.
-    """
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
-        if call.excinfo is None or not isinstance(call.excinfo.value, UNSETTLED_OUTCOMES) \
-                or not in_use(item.config) or call.when == "collect":
-            return None
-        path, lineno, _ = item.reportinfo()
-        return pytest.TestReport(
-            item.nodeid, item.location, {name: 1 for name in item.keywords}, "skipped",
-            (str(path), (lineno or 0) + 1, str(call.excinfo.value)), call.when,
-            [(f"Captured {key} {when}", content) for when, key, content in item._report_sections],
-            call.duration, call.start, call.stop, user_properties=item.user_properties)
+def _overlap(config: pytest.Config) -> None:
+    """Against real-time gateways only, in one process: every wait of the run at once."""
+    from asyncpay.realtime.early import OverlappedBodies, in_place
+    profile = session_of(config).profile
+    targets = [t for t in (profile.overpay, profile.opp) if t is not None]
+    real_time = bool(targets) and all(t.timing.clock != "virtual" for t in targets)
+    if (not real_time or options.value(config, "sequential") or hasattr(config, "workerinput")
+            or in_place(config) or config.pluginmanager.has_plugin(OVERLAP)):
+        return
+    config.pluginmanager.register(OverlappedBodies(timeout=_join_timeout(profile)), OVERLAP)
 
 
 @pytest.hookimpl(wrapper=True)

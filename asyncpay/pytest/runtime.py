@@ -1,7 +1,7 @@
 """What one pytest process runs for the suites: the embedded mock (if any), the notification
 receiver, one clock per target server, and the merchant roles of :mod:`asyncpay.pytest.registry`.
 
-Each is made once, on first use; early-started test bodies (:mod:`asyncpay.realtime.early`) ask
+Each is made once, on first use; overlapped test bodies (:mod:`asyncpay.realtime.early`) may ask
 for them from many threads at once, so making them is serialised. A target on the embedded mock
 gets the mock's address here, on a derived copy (the session's profile is never changed).
 """
@@ -14,7 +14,7 @@ import threading
 from typing import Any
 
 from asyncpay.errors import NotVerified
-from asyncpay.pytest.registry import GATEWAYS, role
+from asyncpay.pytest.registry import role
 from asyncpay.pytest.session import AsyncpaySession
 
 
@@ -97,15 +97,8 @@ class Runtime:
             return self._merchants[fixture]
 
     def fixture(self, name: str) -> Any:
-        """A session-level fixture by name, for a test body started early."""
+        """A session-level fixture by name."""
         return self.receiver() if name == "receiver" else self.merchant(name)
-
-    @property
-    def real_time(self) -> bool:
-        """Whether every configured target lives in real time (waiting costs wall time)."""
-        targets = [t for t in {r.target: getattr(self.profile, r.target) for r in GATEWAYS}.values()
-                   if t is not None]
-        return bool(targets) and all(t.timing.clock != "virtual" for t in targets)
 
     def close(self) -> None:
         for close in reversed(self._closers):

@@ -59,8 +59,6 @@ class AsyncpaySession:
     records: list[CheckRecord] = field(default_factory=list)
     #: The run's summary once the reports are written (the controller only).
     summary: dict[str, Any] | None = None
-    #: The early starts of a real-time run (asyncpay.realtime.early.EarlyStarts), else None.
-    early: Any = None
     #: Whether the run's long-lived heap is frozen (gc.freeze) until pytest is done.
     frozen: bool = False
 
@@ -161,6 +159,8 @@ def activate(config: pytest.Config, *, check_reachable: bool = True) -> Asyncpay
     state = AsyncpaySession(profile=profile, mock_config=mock_config, redactor=Redactor(profile.secrets),
                             stamp=stamp(config))
     config.stash[SESSION] = state
+    from asyncpay.http import replay
+    replay.use_profile(str(profile.path) if profile.path else None)  # named by failing requests' replay commands
     # At exit the interpreter's last garbage collection would walk the whole heap once more
     # (Hypothesis's example trees, thousands of recorded exchanges): about a second of a
     # real-time run, spent on a process that is ending. Frozen at exit, it is left to the OS.

@@ -18,11 +18,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
-from asyncpay.schemas import contracts
-
+from asyncpay.http import replay
+from asyncpay.http.recording import Exchange, Recording, activate
+from asyncpay.http.recording import current as current_recording
 from asyncpay.realtime import prefetch
 from asyncpay.realtime.fanout import UNSETTLED, Pipeline
 from asyncpay.realtime.prefetch import DrawnCase
+from asyncpay.schemas import contracts
 
 
 def openapi_schema(gateway: Literal["overpay", "opp"]) -> Any:
@@ -154,7 +156,8 @@ def check_batches(generated: GeneratedCases, check: Callable[[Any], object], *, 
     (:mod:`asyncpay.realtime.prefetch`), else they are drawn here. When every case has ended, the first
     failure in drawing order is raised, with a note naming its case. Hypothesis does not see that
     failure, so it neither shrinks it nor prints a blob: against a real gateway a case is real
-    traffic, and the note carries the request to repeat by hand.
+    traffic. Instead the failure carries the case's first request as it was sent (redacted) and
+    a command that sends it again (:mod:`asyncpay.http.replay`).
     """
     if not real_time:
         unsettled: list[Exception] = []  # cases that could not be checked: the others still are
@@ -178,7 +181,7 @@ def check_batches(generated: GeneratedCases, check: Callable[[Any], object], *, 
             raise unsettled[0]
         return
 
-    with Pipeline(check, describe=describe_case) as pipeline:
+    with Pipeline(functools.partial(_check_replayable, check), describe=describe_case) as pipeline:
         for case in generated.explicit:
             pipeline.submit(case)
         ahead = prefetch.take(generated)
@@ -193,6 +196,43 @@ def check_batches(generated: GeneratedCases, check: Callable[[Any], object], *, 
 
         with DRAWING:
             draw_batches(generated, submit)
+
+
+class _CaseRecording(Recording):
+    """One case's exchanges and events, kept here and passed on to the test's recording."""
+
+    def __init__(self, parent: Recording | None) -> None:
+        super().__init__()
+        self._parent = parent
+
+    def exchange(self, exchange: Exchange) -> None:
+        super().exchange(exchange)
+        if self._parent is not None:
+            self._parent.exchange(exchange)
+
+    def event(self, task: str, kind: str, detail: str = "", target_time: float | None = None) -> None:
+        super().event(task, kind, detail, target_time)
+        if self._parent is not None:
+            self._parent.event(task, kind, detail, target_time)
+
+    def shape(self, contract: str) -> None:
+        super().shape(contract)
+        if self._parent is not None:
+            self._parent.shape(contract)
+
+
+def _check_replayable(check: Callable[[Any], object], case: Any) -> object:
+    """``check(case)``; a failure gets a note with the case's first request and a command to send it again."""
+    recording = _CaseRecording(current_recording())
+    activate(recording)  # in this case's own context (Pipeline runs each check in a copy)
+    try:
+        return check(case)
+    except UNSETTLED:
+        raise
+    except Exception as exc:
+        if recording.exchanges:
+            exc.add_note(replay.note(recording.exchanges[0]))
+        raise
 
 
 def describe_case(case: Any) -> str:
