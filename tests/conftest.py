@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from asyncpay.tools.matrix import ROW_PROPERTY, Row, sort_rows, table
 from asyncpay.mock.testing import MockServer
+from asyncpay.tools.matrix import ROW_PROPERTY, Row, sort_rows, table
 from asyncpay.waiting.receiver import Receiver
 
 #: Every warning is an error in the project's own tests (``pytest tests``); this conftest is not

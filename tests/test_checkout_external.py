@@ -14,8 +14,8 @@ import pytest
 
 from asyncpay.mock.testing import MockServer
 from asyncpay.mock.urls import OFF_ORIGIN_HOST
-from asyncpay.waiting.receiver import Receiver
 from asyncpay.testing.runs import profile_toml, run_suites
+from asyncpay.waiting.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 LIFETIME = 2  # seconds: short, so one run sees a checkout expire

@@ -13,16 +13,16 @@ import httpx
 import pytest
 
 from asyncpay.checks import transport
-from asyncpay.gateways.opp.checkout import CheckoutMerchant
-from asyncpay.http.client import GatewayClient, bearer
-from asyncpay.waiting.clock import VirtualClock
+from asyncpay.config.profile import MOCK_TIMING, OPP_OUTCOMES, OppTarget
 from asyncpay.errors import ContractViolation, NotVerified
+from asyncpay.gateways.opp.checkout import CheckoutMerchant
+from asyncpay.gateways.opp.merchant import OppMerchant
+from asyncpay.http.client import GatewayClient, bearer
+from asyncpay.http.redaction import Redactor
 from asyncpay.mock.testing import MockServer
 from asyncpay.mock.urls import OFF_ORIGIN_HOST
-from asyncpay.gateways.opp.merchant import OppMerchant
-from asyncpay.config.profile import MOCK_TIMING, OPP_OUTCOMES, OppTarget
+from asyncpay.waiting.clock import VirtualClock
 from asyncpay.waiting.receiver import Receiver
-from asyncpay.http.redaction import Redactor
 
 Handler = Callable[[httpx.Request], httpx.Response | None]
 

@@ -11,8 +11,8 @@ import pytest
 
 from asyncpay.checks import CHECKS, load_all
 from asyncpay.checks import checkout as checks
-from asyncpay.http.client import Answer
 from asyncpay.errors import ContractViolation
+from asyncpay.http.client import Answer
 from asyncpay.rules import RULES
 
 CHECKOUT = "0033E3B0DA7F4867166FCB43FBB0FF0F.uat01-vm-tx04"

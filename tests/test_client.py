@@ -15,13 +15,13 @@ import httpx
 import pytest
 
 from asyncpay.checks import transport
+from asyncpay.errors import ContractViolation, NotVerified, TransportViolation
 from asyncpay.http import client as client_module
 from asyncpay.http.client import GatewayClient, basic, bearer
-from asyncpay.errors import ContractViolation, NotVerified, TransportViolation
-from asyncpay.waiting.receiver import Receiver
 from asyncpay.http.redaction import Redactor
-from asyncpay.waiting.deadline import Deadline
 from asyncpay.testing.hostile import HostileGateway
+from asyncpay.waiting.deadline import Deadline
+from asyncpay.waiting.receiver import Receiver
 
 BASE = "https://gateway.test"
 SHOP_ID = "361"

@@ -4,8 +4,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from asyncpay.schemas import contracts
 from asyncpay.errors import ContractViolation, HarnessError
+from asyncpay.schemas import contracts
 from asyncpay.testing import json_objects
 
 # --- the seed pages' example messages, verbatim ------------------------------------------

@@ -4,9 +4,9 @@ import copy
 
 import pytest
 
-from asyncpay.schemas import api_versions, contracts
 from asyncpay.checks.api_version import answer_in_version
 from asyncpay.errors import ContractViolation
+from asyncpay.schemas import api_versions, contracts
 
 # --- the documented v3 shapes (the API v3 reference page and the official client's examples) ---
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from asyncpay.reporting import drift
 from asyncpay.errors import HarnessError
+from asyncpay.reporting import drift
 from asyncpay.verdicts import CheckRecord, Verdict
 
 TASK = {"status": "processing", "request_id": "r-1", "status_url": "https://gw.test/async/status/r-1",

@@ -3,8 +3,8 @@
 import json
 from pathlib import Path
 
-from asyncpay.tools.matrix import ROOT
 from asyncpay.testing.runs import run_suites
+from asyncpay.tools.matrix import ROOT
 
 SUITES = ["suites/scenarios/overpay/test_result.py", "suites/scenarios/overpay/test_queries.py"]
 

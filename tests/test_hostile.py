@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from asyncpay.config.profile import MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN
-from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 from asyncpay.testing.hostile import NOTIFICATION_FLOOD, HostileGateway
 from asyncpay.testing.runs import FAST_TIMING, SuiteRun, profile_toml, run_suites
+from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 # A guard against a hang, never a measured property: a run still going then has hung (the runs

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from asyncpay.reporting import ledger
 from asyncpay.errors import HarnessError
+from asyncpay.reporting import ledger
 from asyncpay.reporting.ledger import LedgerEntry
 from asyncpay.verdicts import CheckRecord, Verdict
 

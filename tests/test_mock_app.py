@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 import asyncpay.mock
+from asyncpay.config.profile import MOCK_ENTITY_ID, MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN, OPP_OUTCOMES
 from asyncpay.mock import FAULTS, Fault, MockConfig, create_app
 from asyncpay.mock.__main__ import fault_table, main
 from asyncpay.mock.testing import MockServer
-from asyncpay.config.profile import MOCK_ENTITY_ID, MOCK_SECRET_KEY, MOCK_SHOP_ID, MOCK_TOKEN, OPP_OUTCOMES
 from asyncpay.waiting.receiver import Receiver
 
 #: Seconds to wait for what should happen by itself (a task completing on the real clock, a
@@ -188,8 +188,8 @@ def test_the_readme_recipe_for_a_separate_mock_tests_both_gateways(
     # README: start the mock, export the credentials its --help prints, run with mock.toml.
     from pathlib import Path
 
-    from asyncpay.wire import testdata
     from asyncpay.config.profile import load_profile
+    from asyncpay.wire import testdata
 
     with pytest.raises(SystemExit):
         main(["--help"])

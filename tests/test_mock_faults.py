@@ -14,11 +14,11 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from asyncpay.config.profile import DAY, MOCK_OVERPAY_OUTCOMES, OPP_OUTCOMES, OVERPAY_OUTCOMES
 from asyncpay.mock import FAULTS
 from asyncpay.mock.testing import MockServer, overpay_request
-from asyncpay.config.profile import DAY, MOCK_OVERPAY_OUTCOMES, OPP_OUTCOMES, OVERPAY_OUTCOMES
-from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 from asyncpay.rules import RULES
+from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 
 EXPIRED = OVERPAY_OUTCOMES["validation_error"]["credit_card"]
 CHALLENGE = OVERPAY_OUTCOMES["incomplete"]["credit_card"]

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from asyncpay.mock.testing import MockServer, opp_form
 from asyncpay.config.profile import OPP_OUTCOMES
+from asyncpay.mock.testing import MockServer, opp_form
 from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\+0000")

@@ -5,8 +5,8 @@ import base64
 import httpx
 import pytest
 
-from asyncpay.mock.testing import MockServer, overpay_request
 from asyncpay.config.profile import DAY, MOCK_OVERPAY_OUTCOMES, OVERPAY_OUTCOMES
+from asyncpay.mock.testing import MockServer, overpay_request
 from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 
 EXPIRED = OVERPAY_OUTCOMES["validation_error"]["credit_card"]

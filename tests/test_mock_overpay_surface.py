@@ -4,9 +4,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from asyncpay.schemas import contracts
-from asyncpay.mock.testing import MockServer, overpay_request
 from asyncpay.config.profile import DAY, OVERPAY_OUTCOMES
+from asyncpay.mock.testing import MockServer, overpay_request
+from asyncpay.schemas import contracts
 
 V3 = {"X-API-Version": "3"}
 EXPIRED = OVERPAY_OUTCOMES["validation_error"]["credit_card"]

@@ -3,9 +3,9 @@ mock passes. Each case runs the real suites in a subprocess, as a user would."""
 
 import pytest
 
-from asyncpay.tools.matrix import ROW_PROPERTY, run_one
 from asyncpay.mock import FAULTS
 from asyncpay.rules import RULES
+from asyncpay.tools.matrix import ROW_PROPERTY, run_one
 
 
 def test_every_rule_the_suites_check_has_a_fault_switch():

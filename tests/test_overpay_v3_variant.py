@@ -1,8 +1,8 @@
 """The variant run: every suite against the embedded mock speaking Overpay API v3 passes, and
 the answers it held were the v3 ones. Runs the real suites in a subprocess, as a user would."""
 
-from asyncpay.tools.matrix import REQUEST_TIMEOUT, ROOT
 from asyncpay.testing.runs import run_suites
+from asyncpay.tools.matrix import REQUEST_TIMEOUT, ROOT
 
 PROFILE = 'name = "embedded mock, Overpay API v3"\n[mock]\noverpay_api_version = 3\n'
 

@@ -9,10 +9,10 @@ import json
 import httpx
 import pytest
 
+from asyncpay.config.profile import Timing, embedded_profile
 from asyncpay.errors import ContractViolation, NotVerified
 from asyncpay.gateways.overpay.lifecycle import Outcome, Task
 from asyncpay.gateways.overpay.merchant import OverpayMerchant, make_client
-from asyncpay.config.profile import Timing, embedded_profile
 from asyncpay.http.redaction import Redactor
 
 BASE = "https://gateway.overpay.test"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from asyncpay.realtime import prefetch
 from asyncpay.errors import HarnessError
+from asyncpay.realtime import prefetch
 from asyncpay.schemas.generation import GeneratedCases, check_batches, draw_batches
 
 pytestmark = pytest.mark.skipif(not prefetch.FORK_SAFE, reason="no safe fork here: the suites draw in-process")

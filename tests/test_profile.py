@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from asyncpay.errors import ProfileError
 from asyncpay.config.profile import (
     MOCK_SECRET_KEY,
     MOCK_TOKEN,
@@ -15,6 +14,7 @@ from asyncpay.config.profile import (
     OVERPAY_OUTCOMES,
     load_profile,
 )
+from asyncpay.errors import ProfileError
 from asyncpay.testing.runs import run_suites
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from asyncpay.errors import ProfileError
 from asyncpay.config.profile import OPP_OUTCOMES, embedded_profile, load_profile
+from asyncpay.errors import ProfileError
 
 OPP = """
 [opp]

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from asyncpay.config.profile import DAY, Timing, embedded_profile, load_profile, mock_timing
 from asyncpay.errors import ProfileError
 from asyncpay.mock import VARIANTS, MockConfig
 from asyncpay.mock.variants import THROTTLED_READS_PER_MINUTE
 from asyncpay.pytest.session import embedded_mock
-from asyncpay.config.profile import DAY, Timing, embedded_profile, load_profile, mock_timing
 
 
 def write(tmp_path: Path, text: str) -> Path:

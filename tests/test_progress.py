@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from asyncpay.waiting import progress
 from asyncpay.checks import opp as opp_checks
 from asyncpay.checks import overpay as checks
+from asyncpay.pytest.progress_view import TerminalView, describe
+from asyncpay.waiting import progress
 from asyncpay.waiting.clock import RealClock
 from asyncpay.waiting.polling import await_delivery, poll
-from asyncpay.pytest.progress_view import TerminalView, describe
 
 
 class FakeClock:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from asyncpay.errors import HarnessError
-from asyncpay.mock.testing import MockServer
 from asyncpay.config.profile import embedded_profile
+from asyncpay.errors import HarnessError
 from asyncpay.http.reachability import check_reachable, problem
+from asyncpay.mock.testing import MockServer
 from asyncpay.testing.runs import FAST_TIMING, profile_toml, run_suites
 
 ROOT = Path(__file__).resolve().parent.parent

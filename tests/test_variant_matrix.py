@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from asyncpay.tools.matrix import ROOT, ROW_PROPERTY, Row, run_variants
 from asyncpay.mock import VARIANTS
 from asyncpay.testing.mock_process import MockProcess
 from asyncpay.testing.runs import run_suites
+from asyncpay.tools.matrix import ROOT, ROW_PROPERTY, Row, run_variants
 
 #: The separately started real-clock mock: every variant, short retention, random delays.
 REAL_CLOCK_MOCK = ("--clock", "real", "--variant", "all", "--retention", "4",

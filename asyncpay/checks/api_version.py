@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from asyncpay.schemas import contracts
-from asyncpay.schemas.api_versions import API_VERSIONS, HEADER, contract_for
 from asyncpay.checks import check
 from asyncpay.errors import ContractViolation
+from asyncpay.schemas import contracts
+from asyncpay.schemas.api_versions import API_VERSIONS, HEADER, contract_for
 
 
 @check("overpay.api-version")

@@ -16,11 +16,11 @@ import re
 from typing import Any, NoReturn
 from urllib.parse import parse_qs, urlsplit
 
-from asyncpay.schemas import contracts
 from asyncpay.checks import check
 from asyncpay.checks.opp import amounts_equal
-from asyncpay.http.client import Answer
 from asyncpay.errors import ContractViolation
+from asyncpay.http.client import Answer
+from asyncpay.schemas import contracts
 
 CHECKOUT_CREATED = "000.200.100"
 INVALID_PARAMETER = "200.300.404"  # also what an unknown or expired checkout answers

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from asyncpay.checks import check
-from asyncpay.http.client import Answer
 from asyncpay.errors import ContractViolation
+from asyncpay.http.client import Answer
 
 #: The request header that makes a request idempotent (HTTP header names are case-insensitive).
 HEADER = "RequestID"

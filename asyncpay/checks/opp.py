@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from asyncpay.schemas import contracts
 from asyncpay.checks import check
 from asyncpay.errors import ContractViolation
+from asyncpay.schemas import contracts
 
 if TYPE_CHECKING:
     from asyncpay.http.client import Answer, GatewayClient

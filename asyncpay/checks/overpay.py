@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from asyncpay.schemas import contracts
-from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.checks import check
 from asyncpay.checks.api_version import answer_in_version
 from asyncpay.errors import ContractViolation, NotVerified
+from asyncpay.schemas import contracts
+from asyncpay.schemas.api_versions import transaction_of
 
 if TYPE_CHECKING:
     from asyncpay.http.client import Answer, GatewayClient

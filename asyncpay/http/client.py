@@ -44,10 +44,10 @@ from asyncpay.errors import ContractViolation, NotVerified, TransportViolation
 from asyncpay.http.recording import Exchange, Recording
 from asyncpay.http.recording import current as current_recording
 from asyncpay.http.redaction import Redactor
-from asyncpay.waiting.deadline import Deadline
-from asyncpay.waiting.stall import stalled
 from asyncpay.http.throttle import TOO_MANY_REQUESTS, Throttle
 from asyncpay.http.throttle import repeatable as may_repeat
+from asyncpay.waiting.deadline import Deadline
+from asyncpay.waiting.stall import stalled
 from asyncpay.waiting.watchdog import CutAtDeadline
 
 MAX_BODY = 4 << 20  # 4 MiB: far above any documented answer, far below a flood

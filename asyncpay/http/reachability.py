@@ -27,10 +27,10 @@ from typing import Any
 
 import httpx
 
+from asyncpay.config.profile import Profile
 from asyncpay.errors import HarnessError
 from asyncpay.waiting.deadline import Deadline
 from asyncpay.waiting.watchdog import cut_at
-from asyncpay.config.profile import Profile
 
 __all__ = ["check_reachable", "origin", "problem"]
 

@@ -44,8 +44,8 @@ from asyncpay.mock.opp_payments import (
     new_payment_id,
 )
 from asyncpay.mock.store import Payment
-from asyncpay.mock.variants import CHECKOUT_PENDING_FOR
 from asyncpay.mock.urls import is_http_url, off_origin
+from asyncpay.mock.variants import CHECKOUT_PENDING_FOR
 
 CHECKOUT_CREATED = "000.200.100"
 NO_SESSION = ("invalid or missing parameter - (opp) No payment session found for the requested id - "

@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from asyncpay.schemas import contracts
 from asyncpay.errors import HarnessError
+from asyncpay.schemas import contracts
 from asyncpay.verdicts import FAILING, CheckRecord, Verdict
 
 __all__ = ["GENERATED_RULES", "SLOWER_RATIO", "SLOWER_SECONDS", "compare", "drawn_only",

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from asyncpay.reporting import ledger
 from asyncpay.errors import HarnessError
 from asyncpay.http.redaction import Redactor
+from asyncpay.reporting import ledger
 from asyncpay.verdicts import FAILING, CheckRecord
 
 __all__ = ["RECORDS", "main", "merge", "save_records"]

@@ -38,13 +38,12 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from asyncpay.schemas import contracts
-
-from asyncpay.reporting import drift, ledger
 from asyncpay.errors import HarnessError
-from asyncpay.reporting.html_report import render_html
 from asyncpay.http.redaction import Redactor
+from asyncpay.reporting import drift, ledger
+from asyncpay.reporting.html_report import render_html
 from asyncpay.rules import RULES
+from asyncpay.schemas import contracts
 from asyncpay.verdicts import UNSETTLED, VERDICTS, CheckRecord, Verdict, reading, rule_verdict
 
 __all__ = ["VERDICTS", "documented_shapes", "load_records", "rule_verdicts", "write_junit", "write_reports"]

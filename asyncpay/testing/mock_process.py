@@ -25,8 +25,8 @@ from typing import Any
 import httpx
 
 from asyncpay.config.profile import Timing, mock_timing
-from asyncpay.wire.testdata import MOCK_OVERPAY_OUTCOMES
 from asyncpay.testing.runs import profile_toml
+from asyncpay.wire.testdata import MOCK_OVERPAY_OUTCOMES
 
 STARTUP = 30.0  # seconds for the process to listen and answer its health check
 _LISTENING = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+)")

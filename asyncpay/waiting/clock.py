@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from asyncpay.waiting import progress
 from asyncpay.errors import HarnessError
+from asyncpay.waiting import progress
 from asyncpay.waiting.deadline import Deadline
 from asyncpay.waiting.watchdog import cut_at
 

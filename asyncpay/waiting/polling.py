@@ -32,11 +32,10 @@ import time
 from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
-from asyncpay.waiting import progress
-from asyncpay.waiting.clock import TargetClock
 from asyncpay.errors import NotVerified
+from asyncpay.waiting import progress, stall
+from asyncpay.waiting.clock import TargetClock
 from asyncpay.waiting.deadline import Deadline
-from asyncpay.waiting import stall
 
 T = TypeVar("T")
 

@@ -17,12 +17,12 @@ from schemathesis.core import NotSet
 
 from asyncpay.checks import overpay as checks
 from asyncpay.checks import overpay_children
-from asyncpay.schemas.constraints import overpay_documented_breach
-from asyncpay.schemas.generation import check_batches, explicit_case, generated_cases, is_negative
 from asyncpay.gateways.overpay.children import CHILD_OPERATIONS, Parents
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
 from asyncpay.schemas.api_versions import transaction_of
+from asyncpay.schemas.constraints import overpay_documented_breach
 from asyncpay.schemas.contracts import OVERPAY_TRANSACTION_TYPES
+from asyncpay.schemas.generation import check_batches, explicit_case, generated_cases, is_negative
 
 pytestmark = pytest.mark.overpay
 

@@ -22,12 +22,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
 from asyncpay.gateways.overpay.merchant import OPERATION_TYPES
 from asyncpay.pytest.plugin import undecided
+from asyncpay.schemas.api_versions import transaction_of
 
 pytestmark = pytest.mark.overpay
 

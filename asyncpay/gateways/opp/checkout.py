@@ -27,20 +27,20 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from asyncpay.gateways.randomness import RANDOM
-from asyncpay.schemas import contracts
 from asyncpay.checks import checkout as checks
 from asyncpay.checks import opp as opp_checks
 from asyncpay.checks import timeline as timeline_checks
-from asyncpay.http.client import Answer, GatewayClient
-from asyncpay.waiting.clock import TargetClock
+from asyncpay.config.profile import OppTarget
 from asyncpay.errors import ContractViolation, NotVerified
 from asyncpay.gateways.opp.merchant import OppMerchant
-from asyncpay.waiting.polling import await_delivery
-from asyncpay.config.profile import OppTarget
-from asyncpay.waiting.receiver import ReceivedRequest, Receiver
+from asyncpay.gateways.randomness import RANDOM
+from asyncpay.http.client import Answer, GatewayClient
 from asyncpay.http.recording import Recording
+from asyncpay.schemas import contracts
 from asyncpay.timeline import Timeline, from_recording
+from asyncpay.waiting.clock import TargetClock
+from asyncpay.waiting.polling import await_delivery
+from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 
 #: Documented live rate of status reads per checkout: 9 a minute.
 DOCUMENTED_READS_PER_MINUTE = 9

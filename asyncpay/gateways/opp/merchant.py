@@ -23,17 +23,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from asyncpay.gateways.randomness import RANDOM
-from asyncpay.schemas import contracts
 from asyncpay.checks import opp as checks
 from asyncpay.checks import timeline as timeline_checks
 from asyncpay.checks import transport
+from asyncpay.config.profile import OppTarget
+from asyncpay.gateways.randomness import RANDOM
 from asyncpay.http.client import Answer, GatewayClient, bearer
 from asyncpay.http.throttle import Throttle
+from asyncpay.schemas import contracts
+from asyncpay.timeline import Timeline, from_recording
 from asyncpay.waiting.clock import TargetClock
 from asyncpay.waiting.polling import await_delivery
-from asyncpay.config.profile import OppTarget
-from asyncpay.timeline import Timeline, from_recording
 from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 
 THROTTLED = "800.120.100"

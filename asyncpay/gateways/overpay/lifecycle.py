@@ -26,8 +26,8 @@ from typing import Any
 
 from asyncpay.checks import overpay as checks
 from asyncpay.checks import overpay_availability as availability
-from asyncpay.http.client import Answer
 from asyncpay.errors import NotVerified
+from asyncpay.http.client import Answer
 
 
 class Outcome(enum.StrEnum):

@@ -23,23 +23,21 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from asyncpay.gateways.randomness import RANDOM
-from asyncpay.schemas import api_versions, contracts
-
 from asyncpay.checks import overpay as checks
-from asyncpay.checks import overpay_children
+from asyncpay.checks import overpay_children, transport
 from asyncpay.checks import timeline as timeline_checks
-from asyncpay.checks import transport
-from asyncpay.http.client import Answer, GatewayClient, basic
-from asyncpay.waiting.clock import TargetClock
+from asyncpay.config.profile import OverpayTarget
 from asyncpay.errors import ContractViolation, NotVerified
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome, Task, TaskModel, show
-from asyncpay.waiting.polling import poll
-from asyncpay.config.profile import OverpayTarget
+from asyncpay.gateways.randomness import RANDOM
+from asyncpay.http.client import Answer, GatewayClient, basic
 from asyncpay.http.recording import Recording
 from asyncpay.http.throttle import Throttle
+from asyncpay.schemas import api_versions, contracts
 from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.timeline import Timeline, from_recording
+from asyncpay.waiting.clock import TargetClock
+from asyncpay.waiting.polling import poll
 from asyncpay.waiting.receiver import ReceivedRequest, Receiver
 
 OPERATION_TYPES = contracts.OVERPAY_TRANSACTION_TYPES
@@ -370,7 +368,7 @@ class OverpayMerchant:
         while (left := end - self.clock.now()) > 0:
             known = {id(r) for r in receiver.requests(path)}
             try:
-                receiver.wait_for(lambda r: r.path == path and id(r) not in known, left,
+                receiver.wait_for(lambda r, known=known: r.path == path and id(r) not in known, left,
                                   describe="a repeated webhook")
             except TimeoutError:
                 break

@@ -3,9 +3,9 @@ a new payment on it is refused, and after the 30 minutes a status read answers 2
 
 import pytest
 
-from asyncpay.schemas import contracts
 from asyncpay.checks import checkout as checks
 from asyncpay.errors import Deferred, NotVerified
+from asyncpay.schemas import contracts
 
 pytestmark = pytest.mark.opp
 

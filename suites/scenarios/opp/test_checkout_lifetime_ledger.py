@@ -5,12 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from asyncpay.reporting import ledger
-
 from asyncpay.config import options
-from asyncpay.gateways.opp.checkout import Checkout
 from asyncpay.errors import Deferred, NotVerified
+from asyncpay.gateways.opp.checkout import Checkout
 from asyncpay.pytest.plugin import RESOLVES
+from asyncpay.reporting import ledger
 
 pytestmark = pytest.mark.opp
 

@@ -3,9 +3,9 @@ read answers HTTP 429 with 800.120.100, and the harness backs off until it is se
 
 import pytest
 
-from asyncpay.gateways.opp.checkout import DOCUMENTED_READS_PER_MINUTE
 from asyncpay.checks import checkout as checks
 from asyncpay.errors import NotVerified
+from asyncpay.gateways.opp.checkout import DOCUMENTED_READS_PER_MINUTE
 
 pytestmark = pytest.mark.opp
 

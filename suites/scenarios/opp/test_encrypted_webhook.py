@@ -2,10 +2,10 @@
 
 import pytest
 
-from asyncpay.wire import webhooks
 from asyncpay.checks import opp as checks
 from asyncpay.errors import NotVerified
 from asyncpay.waiting.polling import await_delivery
+from asyncpay.wire import webhooks
 
 pytestmark = pytest.mark.opp
 

@@ -6,10 +6,10 @@ a gateway that speaks v2 alone conforms, and another version is *not verified*."
 
 import pytest
 
-from asyncpay.schemas.api_versions import declared_view, transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.checks.api_version import answer_in_version
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
+from asyncpay.schemas.api_versions import declared_view, transaction_of
 
 pytestmark = pytest.mark.overpay
 

@@ -3,8 +3,8 @@
 import pytest
 
 from asyncpay.checks import overpay as checks
-from asyncpay.http.client import basic
 from asyncpay.gateways.overpay.lifecycle import Outcome
+from asyncpay.http.client import basic
 
 pytestmark = pytest.mark.overpay
 

@@ -5,10 +5,10 @@ import uuid
 
 import pytest
 
-from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.checks import idempotency
 from asyncpay.errors import NotVerified
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
+from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.waiting.polling import poll
 
 pytestmark = pytest.mark.overpay

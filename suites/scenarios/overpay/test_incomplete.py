@@ -2,10 +2,10 @@
 
 import pytest
 
-from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
+from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.waiting.polling import poll
 
 pytestmark = pytest.mark.overpay

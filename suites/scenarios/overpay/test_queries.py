@@ -4,9 +4,9 @@ import uuid
 
 import pytest
 
-from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
+from asyncpay.schemas.api_versions import transaction_of
 
 pytestmark = pytest.mark.overpay
 

@@ -2,11 +2,11 @@
 
 import pytest
 
-from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
 from asyncpay.gateways.overpay.merchant import OPERATION_TYPES
+from asyncpay.schemas.api_versions import transaction_of
 
 pytestmark = pytest.mark.overpay
 

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from asyncpay.reporting import ledger
-
 from asyncpay.config import options
 from asyncpay.errors import Deferred, NotVerified
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome, Task, TaskModel
 from asyncpay.pytest.plugin import RESOLVES
+from asyncpay.reporting import ledger
 
 pytestmark = pytest.mark.overpay
 

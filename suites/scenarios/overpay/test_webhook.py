@@ -3,12 +3,12 @@ every delivery of it (repeats included) agrees with the result, and its final st
 
 import pytest
 
-from asyncpay.wire import webhooks
-from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
 from asyncpay.gateways.overpay.lifecycle import AnswerKind, Outcome
+from asyncpay.schemas.api_versions import transaction_of
 from asyncpay.waiting.polling import await_delivery
+from asyncpay.wire import webhooks
 
 pytestmark = pytest.mark.overpay
 
