@@ -1,7 +1,8 @@
 """Named checks: one function per documented rule (or sub-rule), registered under the rule's id.
 
 The lifecycle model, the merchant roles (:mod:`asyncpay.gateways.overpay.merchant`,
-:mod:`asyncpay.gateways.opp.merchant`) and the suites call these functions; none of them raises a violation by hand. Each check raises
+:mod:`asyncpay.gateways.opp.merchant`) and the suites call these functions; none of them raises
+a violation by hand. Each check raises
 :class:`~asyncpay.errors.ContractViolation` for its rule, saying Expected / Received, and
 returns quietly (or returns what it validated) when the gateway kept the rule.
 
