@@ -161,6 +161,7 @@ def overpay_webhook_after_retention(platform: Platform) -> None:
     paid = paid_states(platform, "merchant.result-retention")
     needs_method(platform, "merchant.result-retention", "overpay")
     held: dict[str, Any] = {}
+    kinds: list[str] = []  # the kind of transaction the shop asked for, from its POST path
 
     def hold_back(seen: Seen) -> bytes | None:
         # The task's webhook goes to a closed port: as if every attempt within the retention failed.
@@ -169,6 +170,7 @@ def overpay_webhook_after_retention(platform: Platform) -> None:
                 or not isinstance(body, dict) or not isinstance(body.get("request"), dict):
             return None
         held.update(body["request"])
+        kinds.append(seen.path.rsplit("/", 1)[-1].rstrip("s"))  # payment, authorization...
         return json.dumps({"request": {**body["request"], "notification_url": UNREACHABLE}}).encode()
 
     platform.tap.rewrite = hold_back
@@ -180,7 +182,7 @@ def overpay_webhook_after_retention(platform: Platform) -> None:
     if not target or not tracking_id:
         raise NotVerified("merchant.result-retention", "the shop's task carried no notification_url or tracking_id")
     platform.advance(platform.mock_config.retention + 3600)
-    transaction = _transaction(platform, str(tracking_id), "authorization")
+    transaction = _transaction(platform, str(tracking_id), kinds[0])
     answer = platform.send("POST", str(target), content=json.dumps({"transaction": transaction}).encode(),
                            headers={"Content-Type": "application/json", "Authorization": platform_basic(platform)})
     settled_after_retention(answer.status_code, platform.order_state(order.order_id), paid)
