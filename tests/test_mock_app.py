@@ -185,7 +185,7 @@ def test_cli_serves_the_mock() -> None:
 
 def test_the_readme_recipe_for_a_separate_mock_tests_both_gateways(
         capsys: pytest.CaptureFixture[str], tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # README: start the mock, export the credentials its --help prints, run with mock.toml.
+    # README: start the mock, export the credentials its --help prints, run with profiles/mock.toml.
     from pathlib import Path
 
     from asyncpay.config.profile import load_profile
@@ -195,13 +195,12 @@ def test_the_readme_recipe_for_a_separate_mock_tests_both_gateways(
         main(["--help"])
     exports = dict(pair.split("=", 1) for line in capsys.readouterr().out.splitlines()
                    if line.startswith("  export ") for pair in line.split()[1:])
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    start = readme.index("# mock.toml")
-    (tmp_path / "mock.toml").write_text(readme[start:readme.index("```", start)], encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    assert "profiles/mock.toml" in (root / "README.md").read_text(encoding="utf-8")
     for name, value in exports.items():
         monkeypatch.setenv(name, value)
 
-    profile = load_profile(tmp_path / "mock.toml")
+    profile = load_profile(root / "profiles" / "mock.toml")
 
     assert exports["MOCK_SECRET_KEY"] == testdata.MOCK_SECRET_KEY
     assert profile.overpay is not None and profile.overpay.shop_id == testdata.MOCK_SHOP_ID

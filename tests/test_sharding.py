@@ -4,6 +4,7 @@ same verdicts as one run of the same suites."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from asyncpay.reporting.merge import main
@@ -16,8 +17,10 @@ SHARDS = 3
 
 def _verdicts(summary: dict) -> tuple[dict, dict, dict]:
     rules = {rule: (row["verdict"], row["counts"]) for rule, row in summary["rules"].items()}
-    # Messages quote run-specific ids and amounts; what they say is compared by the rule they name.
-    checks = {c["test"]: (c["verdict"], c["failed_rule"], c["message"].split("]", 1)[0])
+    # Messages quote run-specific ids, amounts and each run's own ledger path; what they say is
+    # compared by the rule they name.
+    checks = {c["test"]: (c["verdict"], c["failed_rule"], re.sub(r"\S*/ledger\.json", "ledger.json",
+                                                                 c["message"].split("]", 1)[0]))
               for c in summary["checks"]}
     return rules, checks, summary["check_totals"]
 

@@ -36,6 +36,19 @@ def test_deferred():
 def test_passes():
     pass
 
+@pytest.mark.rule("overpay.idempotent-request")
+@pytest.mark.skip(reason="the account has no idempotency")
+def test_skip_mark():
+    pass
+
+@pytest.fixture
+def no_shop():
+    pytest.skip("no shop to judge")
+
+@pytest.mark.rule("overpay.incomplete-final")
+def test_skipped_by_a_fixture(no_shop):
+    pass
+
 @pytest.mark.rule("overpay.auth-required")
 def test_misspelt_rule():
     raise ContractViolation("overpay.no-such-rule", "typo")
@@ -60,6 +73,11 @@ def test_each_ending_maps_to_its_verdict(pytester: pytest.Pytester) -> None:
     assert checks["test_deferred"]["verdict"] == "deferred"
     assert checks["test_passes"]["verdict"] == "passed"
     assert checks["test_misspelt_rule"]["verdict"] == "error"
+    # Skipped by pytest itself (a mark, pytest.skip in a fixture): not verified, never an error.
+    assert (checks["test_skip_mark"]["verdict"], checks["test_skip_mark"]["message"]) == \
+        ("not verified", "the account has no idempotency")
+    assert (checks["test_skipped_by_a_fixture"]["verdict"], checks["test_skipped_by_a_fixture"]["message"]) == \
+        ("not verified", "no shop to judge")
     assert "no documented rule 'overpay.no-such-rule'" in checks["test_misspelt_rule"]["message"]
     rules = summary["rules"]
     assert rules["overpay.unknown-404"]["verdict"] == "failed"

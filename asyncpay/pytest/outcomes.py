@@ -61,6 +61,14 @@ def ledger_named(config: pytest.Config, reason: str) -> str:
     return reason.replace(DEFAULT_LEDGER, real) if real != DEFAULT_LEDGER else reason
 
 
+def _skip_reason(report: pytest.TestReport) -> str:
+    """Why pytest skipped a test: the reason of a skip mark or a ``pytest.skip`` call."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
 def record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | None) -> None:
     """Append ``item``'s check record to the session (nothing for a test that names no rule)."""
     rules = rules_of(item)
@@ -69,9 +77,11 @@ def record(item: pytest.Item, report: pytest.TestReport, exc: BaseException | No
     rec = item.stash.get(ITEM_RECORDING, None)
     if rec is not None and any(not e.label.startswith(SHOP_SIDE) for e in rec.exchanges):
         rules = rules + [r for r in TRANSPORT_RULES if r not in rules]
+    if report.skipped and not isinstance(exc, UNSETTLED_OUTCOMES):
+        exc = None  # skipped by pytest itself (a skip mark, pytest.skip in a fixture): not verified
     verdict = Verdict.from_outcome(exc, passed=report.passed)
     if verdict is Verdict.NOT_VERIFIED and exc is None:
-        message = str(report.longrepr)  # skipped by pytest itself (a skip mark, a missing fixture)
+        message = _skip_reason(report)
     elif isinstance(exc, UNSETTLED_OUTCOMES):
         message = ledger_named(item.config, exc.reason)
     elif isinstance(exc, ContractViolation):

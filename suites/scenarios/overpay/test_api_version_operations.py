@@ -8,7 +8,7 @@ from asyncpay.checks import overpay as checks
 from asyncpay.errors import NotVerified
 from asyncpay.gateways.overpay.children import child_result, create_child, money_out, result_transaction, settle
 from asyncpay.gateways.overpay.lifecycle import Outcome
-from asyncpay.schemas.api_versions import speaking
+from asyncpay.schemas.api_versions import declared_view
 from asyncpay.waiting.polling import await_delivery
 
 pytestmark = pytest.mark.overpay
@@ -18,7 +18,7 @@ RULE = "overpay.api-version"
 
 @pytest.mark.rule("overpay.api-version")
 def test_children_answer_in_v3(overpay):
-    gateway = speaking(overpay, 3)
+    gateway = declared_view(overpay, 3)
     for operation in ("authorizations", "payments", "captures", "voids", "refunds"):
         gateway.require_operation(operation, RULE)
     started = [gateway.create(Outcome.SUCCESSFUL, operation=operation, label=f"v3-parent-{n}")
@@ -35,7 +35,7 @@ def test_children_answer_in_v3(overpay):
 
 @pytest.mark.rule("overpay.api-version")
 def test_money_out_answers_in_v3(overpay):
-    gateway = speaking(overpay, 3)
+    gateway = declared_view(overpay, 3)
     tasks = [money_out(gateway, operation, rule=RULE) for operation in ("credits", "payouts")]
     for task in tasks:
         result_transaction(gateway, task, rule=RULE)  # v3-result-credit, v3-result-payout
@@ -43,7 +43,7 @@ def test_money_out_answers_in_v3(overpay):
 
 @pytest.mark.rule("overpay.api-version", "overpay.webhook")
 def test_webhook_of_a_v3_request_is_in_v3(overpay, receiver):
-    gateway = speaking(overpay, 3)
+    gateway = declared_view(overpay, 3)
     if gateway.target.webhooks == "off":
         raise NotVerified(RULE, "webhooks = \"off\" in the profile")
     hook = receiver.endpoint("overpay-webhook-v3")
