@@ -188,7 +188,8 @@ def table(rows: list[Row]) -> str:
         mutants = [r for r in faults if r.fault is not None]
         killed = sum(r.killed for r in mutants)
         covered = sorted({r.rule for r in mutants if r.killed and r.rule})
-        checked = sorted(r for r in RULES)
+        # Merchant rules are killed by the reference shop's naive switches (tools/merchant_matrix).
+        checked = sorted(r for r, rule in RULES.items() if rule.gateway != "merchant")
         lines.append("")
         lines.append(f"kill ratio: {killed}/{len(mutants)} = {100 * killed / max(len(mutants), 1):.0f} %")
         lines.append(f"rules with a killed switch: {len(covered)}/{len(checked)}; "
