@@ -57,7 +57,7 @@ def _always_raises(node: ast.FunctionDef, helpers: dict[str, ast.FunctionDef]) -
         return True
     if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and isinstance(last.value.func, ast.Name):
         helper = helpers.get(last.value.func.id)
-        return helper is not None and _always_raises(helper, helpers)
+        return _always_raises(helper, helpers) if helper is not None else _no_return(node)
     return _no_return(node)
 
 

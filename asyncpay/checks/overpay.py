@@ -219,13 +219,20 @@ def completes(describe: str, timeout: float, elapsed: float, seen: list[object],
     gateway did not serve (HTTP 429) say nothing about the task: a task last *said* processing
     before the bound is *not verified* (``NotVerified``), never failed, never passed.
     """
+    timed_out("overpay.completes", describe, timeout, elapsed, seen, last_processing=last_processing)
+
+
+def timed_out(rule: str, describe: str, timeout: float, elapsed: float, seen: list[object], *,
+              last_processing: float | None, expected: str | None = None) -> NoReturn:
+    """The decision of a wait for a task that ended at its bound (``timeout``, seconds) still
+    processing: failed under ``rule`` when the gateway itself said processing at the bound, *not
+    verified* when it last said so earlier (the later reads throttled, HTTP 429)."""
     said = elapsed if last_processing is None else last_processing
     if said < timeout:
-        raise NotVerified("overpay.completes", f"{describe}: the gateway said processing until {said:.1f} s "
-                          f"after the task answer, and its later reads were throttled (HTTP 429) up to the "
-                          f"{timeout:g} s bound")
-    raise ContractViolation("overpay.completes", f"timed out waiting for {describe}",
-                            expected=f"{describe} within {timeout:g} s",
+        raise NotVerified(rule, f"{describe}: the gateway said processing until {said:.1f} s after the task "
+                                f"answer, and its later reads were throttled (HTTP 429) up to the {timeout:g} s bound")
+    raise ContractViolation(rule, f"timed out waiting for {describe}",
+                            expected=expected or f"{describe} within {timeout:g} s",
                             received=f"after {elapsed:.1f} s, answers seen (in order): {seen[-8:]}",
                             hint="raise the profile's processing_timeout if the gateway is merely slow")
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from asyncpay.checks import check
 from asyncpay.checks.api_version import answer_in_version
+from asyncpay.checks.overpay import timed_out
 from asyncpay.errors import ContractViolation, NotVerified
 
 if TYPE_CHECKING:
@@ -35,15 +36,8 @@ def child_completes(describe: str, timeout: float, elapsed: float, seen: list[ob
     gateway itself last said processing. A child last *said* processing before the bound (later
     reads throttled) is *not verified*, never failed.
     """
-    said = elapsed if last_processing is None else last_processing
-    if said < timeout:
-        raise NotVerified("overpay.child-completes", f"{describe}: the gateway said processing until "
-                          f"{said:.1f} s after the task answer, and its later reads were throttled (HTTP 429) "
-                          f"up to the {timeout:g} s bound")
-    raise ContractViolation("overpay.child-completes", f"timed out waiting for {describe}",
-                            expected=f"{describe} within {timeout:g} s (a child task completes like any task)",
-                            received=f"after {elapsed:.1f} s, answers seen (in order): {seen[-8:]}",
-                            hint="raise the profile's processing_timeout if the gateway is merely slow")
+    timed_out("overpay.child-completes", describe, timeout, elapsed, seen, last_processing=last_processing,
+              expected=f"{describe} within {timeout:g} s (a child task completes like any task)")
 
 
 @check("overpay.child-amount")
