@@ -367,9 +367,12 @@ class OverpayMerchant:
         end = self.clock.now() + settle
         while (left := end - self.clock.now()) > 0:
             known = {id(r) for r in receiver.requests(path)}
+
+            def new_delivery(r: ReceivedRequest, known: set[int] = known) -> bool:
+                return r.path == path and id(r) not in known
+
             try:
-                receiver.wait_for(lambda r, known=known: r.path == path and id(r) not in known, left,
-                                  describe="a repeated webhook")
+                receiver.wait_for(new_delivery, left, describe="a repeated webhook")
             except TimeoutError:
                 break
         return receiver.requests(path)
