@@ -1,6 +1,7 @@
 """The profile's [overpay] operations: which operations the shop's account may use. An operation
 left out is not verified, with that reason — never passed, never failed."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -75,10 +76,15 @@ def test_a_run_without_payouts_reports_them_not_verified(tmp_path: Path) -> None
         text = profile.read_text(encoding="utf-8")
         profile.write_text(text.replace("[overpay.timing]", f"operations = {WITHOUT_PAYOUTS}\n[overpay.timing]", 1),
                            encoding="utf-8")
-        run = run_suites(["suites/scenarios/overpay/test_money_out.py"], profile=profile,
-                         reports=tmp_path / "reports", cwd=ROOT, timeout=120)
+        run = run_suites(["suites/scenarios/overpay/test_money_out.py", "suites/contract/test_overpay_contract.py"],
+                         profile=profile, reports=tmp_path / "reports", cwd=ROOT, timeout=300)
     verdicts = {c["test"].rsplit("[", 1)[-1].rstrip("]"): c for c in run.checks()}
     assert run.returncode == 0, run.tail()
     assert verdicts["payouts"]["verdict"] == "not verified"
     assert "operations leave out payouts" in verdicts["payouts"]["message"]
     assert verdicts["credits"]["verdict"] == "passed"
+    # The property-based suite sends no payout either: an operation left out is never demanded.
+    records = json.loads((tmp_path / "reports" / "records.json").read_text(encoding="utf-8"))["records"]
+    sent = [e["url"] for r in records for e in (r["recording"] or {}).get("exchanges", []) if e["method"] == "POST"]
+    assert any("/async/transactions/credits" in url for url in sent)
+    assert not any("/async/transactions/payouts" in url for url in sent)

@@ -58,6 +58,8 @@ def _with_parent(body, parent):
 def _one(overpay, receiver, parents, case):
     """Send one generated request and follow it; the checks raise on any broken rule."""
     operation = case.formatted_path.rsplit("/", 1)[-1]
+    if operation not in overpay.target.operations:
+        return  # the profile says the account may not use it: nothing is sent, nothing is judged
     body = None if isinstance(case.body, NotSet) else _sanitise(case.body, receiver.endpoint("overpay-generated"))
     negative = is_negative(case)
     parent = parents.of(operation) if operation in CHILD_OPERATIONS and not negative and isinstance(body, dict) \
